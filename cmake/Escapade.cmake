@@ -1,0 +1,52 @@
+# Build building blocks: compile flags, sanitizers, the engine, and escapade_add_target(),
+# which every isolation layer calls to become a target of the core.
+
+add_compile_definitions(_GNU_SOURCE)
+add_compile_options(-Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter -g)
+if(ESCAPADE_WERROR)
+  add_compile_options(-Werror)
+endif()
+
+if(ESCAPADE_ENGINE STREQUAL "libfuzzer" AND NOT CMAKE_C_COMPILER_ID STREQUAL "Clang")
+  message(FATAL_ERROR "ESCAPADE_ENGINE=libfuzzer needs clang (use the libfuzzer preset)")
+endif()
+if(NOT ESCAPADE_ENGINE MATCHES "^(none|libfuzzer)$")
+  message(FATAL_ERROR "ESCAPADE_ENGINE must be none or libfuzzer, not '${ESCAPADE_ENGINE}'")
+endif()
+
+set(_esc_san "${ESCAPADE_SANITIZE}")
+list(REMOVE_ITEM _esc_san fuzzer)
+if(_esc_san)
+  list(JOIN _esc_san "," _esc_san_csv)
+  add_compile_options(-fsanitize=${_esc_san_csv} -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=${_esc_san_csv})
+  if("undefined" IN_LIST _esc_san)
+    add_compile_options(-fno-sanitize-recover=undefined)
+  endif()
+endif()
+if(ESCAPADE_ENGINE STREQUAL "libfuzzer")
+  # coverage for everything; libFuzzer's main only in fuzz_<target>
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
+set_property(GLOBAL PROPERTY ESCAPADE_TARGETS "")
+
+# escapade_add_target(NAME SOURCES src...): a static library esc_<NAME> holding the
+# target (it must define `const esc_target NAME_target`), and fuzz_<NAME>: a libFuzzer
+# binary or, without an engine, the standalone replay binary, from the same source.
+function(escapade_add_target name)
+  cmake_parse_arguments(ARG "" "" "SOURCES" ${ARGN})
+  add_library(esc_${name} STATIC ${ARG_SOURCES})
+  target_link_libraries(esc_${name} PUBLIC escapade_core)
+  target_include_directories(esc_${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+
+  add_executable(fuzz_${name} ${PROJECT_SOURCE_DIR}/harness/fuzz/fuzz_driver.c)
+  target_compile_definitions(fuzz_${name} PRIVATE ESC_FUZZ_TARGET=${name}_target)
+  target_link_libraries(fuzz_${name} PRIVATE esc_${name})
+  if(ESCAPADE_ENGINE STREQUAL "libfuzzer")
+    target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
+  else()
+    target_sources(fuzz_${name} PRIVATE ${PROJECT_SOURCE_DIR}/harness/fuzz/replay_main.c)
+  endif()
+  set_property(GLOBAL APPEND PROPERTY ESCAPADE_TARGETS ${name})
+endfunction()
