@@ -1,14 +1,17 @@
 /* The `escapade` command: replay scenarios for people and for ctest.
  *   escapade repro FILE [--profile P] [--target T] [--trace]
  *   escapade check FILE... [--profile P]
+ *   escapade fmt [--check] FILE...
  *   escapade list
  * Exit codes (DESIGN.md): 0 contained / expectations met, 1 escape / an expectation
  * failed, 2 bad input or usage (one line: file[:line:col]: reason), 77 the layer cannot
  * run on this machine.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "escapade/load.h"
 #include "escapade/run.h"
@@ -27,6 +30,9 @@ static void usage(FILE *f)
 		"  check FILE... [--profile P]\n"
 		"        replay each file under every profile it has an expectation for (or only P)\n"
 		"        and compare; exit 0 all met, 1 one failed, 2 bad input\n"
+		"  fmt [--check] FILE...\n"
+		"        rewrite text scenarios in canonical form (atomically); --check only\n"
+		"        reports files that are not canonical (exit 1)\n"
 		"  list  targets, their profiles and ops\n"
 		"Profile default: $ESCAPADE_PROFILE, else hardened.\n");
 }
@@ -35,6 +41,7 @@ typedef struct opts {
 	const char *profile;
 	const char *target;
 	int trace;
+	int check;
 	const char *files[256];
 	int nfiles;
 } opts;
@@ -49,6 +56,8 @@ static int parse_opts(int argc, char **argv, opts *o)
 		const char *a = argv[i];
 		if (strcmp(a, "--trace") == 0) {
 			o->trace = 1;
+		} else if (strcmp(a, "--check") == 0) {
+			o->check = 1;
 		} else if (strcmp(a, "--profile") == 0 || strcmp(a, "--target") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "escapade: %s needs a value\n", a);
@@ -223,6 +232,104 @@ static int cmd_check(int argc, char **argv)
 	return worst ? worst : skipped ? EXIT_SKIP : 0;
 }
 
+/* Reads a whole file (at most ESC_MAX_FILE bytes) into a malloc'd buffer. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = malloc(ESC_MAX_FILE + 1);
+	size_t n = buf ? fread(buf, 1, ESC_MAX_FILE, f) : 0;
+	fclose(f);
+	if (buf)
+		buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+/* Writes text to path through a temporary file in the same folder and rename(2), so a
+ * reader never sees a partial file. Returns 0 or -1 (errno set; nothing left behind). */
+static int write_atomic(const char *path, const char *text)
+{
+	char tmp[4096];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		return -1;
+	size_t len = strlen(text), off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0) {
+			int e = errno;
+			close(fd);
+			unlink(tmp);
+			errno = e;
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) || close(fd) || rename(tmp, path)) {
+		int e = errno;
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_fmt(int argc, char **argv)
+{
+	opts o;
+	if (parse_opts(argc, argv, &o))
+		return EXIT_BAD;
+	if (o.nfiles == 0) {
+		fprintf(stderr, "escapade fmt: no FILE given\n");
+		return EXIT_BAD;
+	}
+	int changed = 0;
+	for (int f = 0; f < o.nfiles; f++) {
+		const char *path = o.files[f];
+		esc_scn s;
+		if (load(&s, path, &o))
+			return EXIT_BAD;
+		size_t len = 0;
+		char *old = slurp(path, &len);
+		char *text = esc_print(&s);
+		esc_scn_clear(&s);
+		if (!old || !text) {
+			fprintf(stderr, "%s: out of memory\n", path);
+			free(old);
+			free(text);
+			return EXIT_BAD;
+		}
+		if (!esc_looks_like_text((const uint8_t *)old, len)) {
+			fprintf(stderr, "%s: not a text scenario (fmt rewrites only the text form)\n", path);
+			free(old);
+			free(text);
+			return EXIT_BAD;
+		}
+		if (strlen(text) != len || memcmp(old, text, len) != 0) {
+			changed = 1;
+			if (o.check) {
+				printf("not canonical: %s\n", path);
+			} else if (write_atomic(path, text)) {
+				fprintf(stderr, "%s: cannot write: %s\n", path, strerror(errno));
+				free(old);
+				free(text);
+				return EXIT_BAD;
+			} else {
+				printf("formatted %s\n", path);
+			}
+		}
+		free(old);
+		free(text);
+	}
+	return o.check && changed ? EXIT_ESCAPE : 0;
+}
+
 static int cmd_list(void)
 {
 	for (const esc_target *const *t = esc_targets; *t; t++) {
@@ -248,6 +355,8 @@ int main(int argc, char **argv)
 		return cmd_repro(argc - 2, argv + 2);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 2, argv + 2);
+	if (strcmp(cmd, "fmt") == 0)
+		return cmd_fmt(argc - 2, argv + 2);
 	if (strcmp(cmd, "list") == 0)
 		return cmd_list();
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {

@@ -101,9 +101,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			escapes++;
 		} else {
 			esc_verdict_print(&scn, runner.profile, &v, stderr);
+			esc_scn_clear_tail(&scn, (unsigned)v.step + 1); /* later ops never ran */
 			char *text = esc_print(&scn);
 			if (text) {
-				fprintf(stderr, "scenario:\n%s", text);
+				fprintf(stderr, "scenario (up to the escape):\n%s", text);
 				free(text);
 			}
 			esc_abort_verdict(v.kind);

@@ -83,6 +83,16 @@ void esc_scn_clear(esc_scn *s)
 	esc_scn_init(s, s->target);
 }
 
+void esc_scn_clear_tail(esc_scn *s, unsigned n)
+{
+	for (unsigned i = n; i < s->nops; i++) {
+		free(s->ops[i].comment);
+		s->ops[i].comment = NULL;
+	}
+	if (n < s->nops)
+		s->nops = n;
+}
+
 static int dup_opt(char **dst, const char *src)
 {
 	*dst = NULL;

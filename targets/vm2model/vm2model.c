@@ -399,10 +399,10 @@ static int vm2_check(void *state, unsigned step, esc_verdict *v)
 
 static void describe_vm(const vm2_state *st, unsigned v, unsigned depth, esc_ctx *ctx)
 {
-	char a[96], b[96], ind[VM2_MAX * 2 + 1];
+	char a[96], b[96], ind[VM2_MAX * 3 + 1];
 	unsigned d = depth < VM2_MAX ? depth : VM2_MAX;
-	memset(ind, ' ', d * 2);
-	ind[d * 2] = 0;
+	memset(ind, ' ', d * 3);
+	ind[d * 3] = 0;
 	caps_str(st->vms[v].caps, a, sizeof(a));
 	caps_str(st->vms[v].reference, b, sizeof(b));
 	esc_note(ctx, "%s└─ vm#%u (%s) resolver %s reference %s%s", ind, v + 1,

@@ -167,6 +167,9 @@ ESC_API int esc_op_index(const esc_target *t, const char *s);
 ESC_API void esc_scn_init(esc_scn *s, const esc_target *t);
 /* Frees notes and comments and empties s; keeps its target. Accepts NULL. */
 ESC_API void esc_scn_clear(esc_scn *s);
+/* Drops ops n.. (and their comments); the rest stays valid since handles only point
+ * backwards. No-op when n >= nops. */
+ESC_API void esc_scn_clear_tail(esc_scn *s, unsigned n);
 /* Deep copy; returns 0 or ESC_E_NOMEM (dst then empty). dst must be initialized. */
 ESC_API int esc_scn_copy(esc_scn *dst, const esc_scn *src);
 /* Returns 0 when both have the same ops and arguments (ignores notes, comments,
