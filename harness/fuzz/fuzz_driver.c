@@ -4,6 +4,10 @@
  * hardened). On an escape it prints the report and the scenario, then aborts through the
  * function named after the verdict kind so the engine keeps the input.
  *
+ * With ESC_CUSTOM_MUTATOR (the libFuzzer build of fuzz_<target>; fuzz_<target>_bytes
+ * leaves it out as the byte-level baseline) libFuzzer mutates scenarios, not bytes,
+ * through the core's structure-aware mutator.
+ *
  * ESCAPADE_CONTINUE=1 (benchmarks only) counts escapes instead of aborting, so the
  * throughput of a vulnerable profile can be measured over a fixed time.
  */
@@ -12,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escapade/mutate.h"
 #include "escapade/run.h"
 #include "escapade/scenario.h"
 
@@ -113,3 +118,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	esc_scn_clear(&scn);
 	return 0;
 }
+
+#ifdef ESC_CUSTOM_MUTATOR
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
+size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1, const uint8_t *d2, size_t s2,
+				 uint8_t *out, size_t max_out, unsigned int seed);
+
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+{
+	/* one time in two, plain byte mutation (with its CMP-guided: it reaches decoder corners the IR never
+	 * produces (odd lengths, unresolvable handles) */
+	if ((seed & 1) == 0)
+		return LLVMFuzzerMutate(data, size, max_size);
+	return esc_mutate_buffer(&ESC_FUZZ_TARGET, data, size, max_size, seed, LLVMFuzzerMutate);
+}
+
+size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1, const uint8_t *d2, size_t s2,
+				 uint8_t *out, size_t max_out, unsigned int seed)
+{
+	return esc_crossover_buffer(&ESC_FUZZ_TARGET, d1, s1, d2, s2, out, max_out, seed);
+}
+#endif

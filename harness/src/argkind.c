@@ -218,7 +218,7 @@ static int int_parse(esc_lex *lx, const char *tok_end, const esc_target *t,
 	buf[len] = 0;
 	char *e;
 	errno = 0;
-	long long v = strtoll(buf, &e, 0);
+	long long v = strtoll(buf, &e, 10);
 	if (*e || errno)
 		return esc_lex_error(lx, lx->p, "expected an integer for %s, got '%s'", d->name,
 				     buf);

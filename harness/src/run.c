@@ -58,8 +58,8 @@ int esc_run(esc_runner *r, const esc_scn *s, esc_verdict *v, FILE *trace)
 {
 	const esc_target *t = r->target;
 	verdict_clear(v);
-	if (s->target != t)
-		return ESC_E_INVALID;
+	if (s->target != t || esc_scn_validate(s, NULL, 0))
+		return ESC_E_INVALID; /* ops would index by unchecked handles and enums */
 	if (t->reset) {
 		int rc = t->reset(r->state, r->profile);
 		if (rc)

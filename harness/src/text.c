@@ -200,7 +200,7 @@ static int parse_note(parser *ps)
 	esc_lex *lx = &ps->lx;
 	skip_ws(lx);
 	const char *e = lx->end;
-	while (e > lx->p && (e[-1] == ' ' || e[-1] == '\t'))
+	while (e > lx->p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
 		e--;
 	if (ps->s->nnotes >= ESC_MAX_NOTES)
 		return esc_lex_error(lx, lx->p, "more than %d notes", ESC_MAX_NOTES);
@@ -328,7 +328,7 @@ static int parse_line(parser *ps, int first)
 		return 0;
 	if (*lx->p == '#') {
 		const char *e = lx->end;
-		while (e > lx->p && (e[-1] == ' ' || e[-1] == '\t'))
+		while (e > lx->p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
 			e--;
 		if (first && (size_t)(e - lx->p) == strlen(MAGIC) && memcmp(lx->p, MAGIC, strlen(MAGIC)) == 0)
 			return 0;
@@ -380,10 +380,19 @@ int esc_parse(esc_scn *s, const esc_target *const *targets, const char *text, si
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl ? nl : end;
 		line++;
-		if (memchr(p, 0, (size_t)(le - p))) {
+		/* control bytes other than tab and \r are not text: refusing them
+		 * here keeps every parsed scenario printable to text that loads as text */
+		const char *bad = NULL;
+		for (const char *q = p; q < le && !bad; q++)
+			if (((unsigned char)*q < 0x20 && *q != '\t' && *q != '\r') ||
+			    *q == 0x7f)
+				bad = q;
+		if (bad) {
 			ps.lx.line = line;
 			ps.lx.bol = p;
-			rc = esc_lex_error(&ps.lx, p, "NUL byte in text");
+			rc = *bad ? esc_lex_error(&ps.lx, bad, "control byte 0x%02x in text",
+						  (unsigned char)*bad)
+				  : esc_lex_error(&ps.lx, bad, "NUL byte in text");
 			break;
 		}
 		ps.lx.bol = ps.lx.p = p;

@@ -422,6 +422,22 @@ static void vm2_describe(void *state, esc_ctx *ctx)
 			describe_vm(st, v, 0, ctx);
 }
 
+static unsigned vm2_principals(void *state, esc_principal *out, unsigned max)
+{
+	const vm2_state *st = state;
+	unsigned n = st->nvms < max ? st->nvms : max;
+	for (unsigned v = 0; v < n; v++) {
+		char a[96], b[96];
+		caps_str(st->vms[v].caps, a, sizeof(a));
+		caps_str(st->vms[v].reference, b, sizeof(b));
+		snprintf(out[v].name, sizeof(out[v].name), "vm#%u", v + 1);
+		out[v].parent = st->vms[v].parent;
+		snprintf(out[v].label, sizeof(out[v].label), "%s resolver %.36s ref %.36s",
+			 class_names[st->vms[v].cls_vm], a, b);
+	}
+	return n;
+}
+
 enum { RES_VM, RES_MODULE };
 static const char *const res_kinds[] = { [RES_VM] = "vm", [RES_MODULE] = "module" };
 
@@ -461,4 +477,5 @@ const esc_target vm2model_target = {
 	.reset = vm2_reset,
 	.check = vm2_check,
 	.describe = vm2_describe,
+	.principals = vm2_principals,
 };

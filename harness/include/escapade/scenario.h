@@ -90,6 +90,13 @@ typedef struct esc_op_desc {
 
 struct esc_verdict;
 
+/* One principal of a run (a VM, a jail, an agent), for pictures of escape chains. */
+typedef struct esc_principal {
+	char name[32];   /* as it appears in a verdict chain: "vm#2" ("host" is implicit) */
+	int parent;      /* index in the array filled by the hook, -1: child of host */
+	char label[96];  /* one line: what it holds */
+} esc_principal;
+
 /* A target: one isolation layer under test. Every hook but the ops' run functions may be
  * NULL when the target does not need it. State is state_size bytes owned by the runner. */
 typedef struct esc_target {
@@ -113,6 +120,9 @@ typedef struct esc_target {
 	/* Prints the principal tree (trace footer). */
 	void (*describe)(void *state, struct esc_ctx *ctx);
 	void (*release)(void *state); /* frees what reset acquired; may be NULL */
+	/* Fills up to max principals of the current run (after esc_run); returns how many.
+	 * May be NULL: pictures then show the verdict chain only. */
+	unsigned (*principals)(void *state, esc_principal *out, unsigned max);
 } esc_target;
 
 typedef struct esc_arg {

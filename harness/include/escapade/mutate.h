@@ -1,0 +1,69 @@
+/* Structure-aware mutation of scenarios, one mutator for every target and both engines
+ * (libFuzzer's custom mutator hooks and the AFL++ custom mutator library).
+ *
+ * Every strategy keeps the scenario valid (esc_scn_validate holds after each call):
+ * handles always point to an earlier producer of the right kind, at most ESC_MAX_OPS
+ * ops. The mutator is deterministic: the same scenario, seed and weights give the same
+ * result. Strategies and their weights live in one struct with defaults.
+ */
+#ifndef ESCAPADE_MUTATE_H
+#define ESCAPADE_MUTATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "escapade/scenario.h"
+
+typedef struct esc_rng {
+	uint64_t s;
+} esc_rng;
+
+/* Seeds the generator; any seed (0 too) is fine. */
+ESC_API void esc_rng_seed(esc_rng *r, uint64_t seed);
+ESC_API uint64_t esc_rng_next(esc_rng *r);
+/* Uniform in [0, n); n == 0 gives 0. */
+ESC_API uint32_t esc_rng_below(esc_rng *r, uint32_t n);
+
+/* Strategy weights: the chance of a strategy is its weight over the sum. */
+typedef struct esc_mut_weights {
+	unsigned insert;   /* a new op with valid arguments at a random position */
+	unsigned remove;   /* drop an op; its users are re-targeted or dropped */
+	unsigned dup;      /* duplicate an op right after itself */
+	unsigned swap;     /* swap two adjacent independent ops */
+	unsigned arg;      /* change one argument within its kind */
+	unsigned str;      /* byte-level mutation of a string argument */
+} esc_mut_weights;
+
+ESC_API extern const esc_mut_weights esc_mut_defaults;
+
+/* Byte-level mutator (LLVMFuzzerMutate's shape): mutates data[0..size) in place within
+ * max bytes and returns the new size. May be NULL: strings then mutate by a simple
+ * built-in byte flip/insert/erase. */
+typedef size_t (*esc_bytes_fn)(uint8_t *data, size_t size, size_t max);
+
+/* Applies 1 to 4 strategies to s. w NULL means esc_mut_defaults. Returns the number of
+ * strategies that changed s (0 when none could apply, e.g. an empty scenario of a target
+ * whose every op needs a handle). s stays valid either way. */
+ESC_API int esc_mutate(esc_scn *s, esc_rng *rng, const esc_mut_weights *w, esc_bytes_fn bytes);
+
+/* Splices: out = a prefix of a followed by a run of ops of b, with b's handles
+ * re-targeted to producers of the same kind in the result (an op whose handle has no
+ * producer is dropped). out must be initialized; a and b must share out's target.
+ * Notes, comments and expectations are not carried over. */
+ESC_API void esc_crossover(esc_scn *out, const esc_scn *a, const esc_scn *b, esc_rng *rng);
+
+/* Removes op i; a later op using its result is re-targeted to another earlier producer
+ * of that kind when one exists, else removed too (recursively). Keeps s valid. */
+ESC_API void esc_scn_remove_op(esc_scn *s, unsigned i);
+
+/* The engine glue: decodes data (binary form, or text form), mutates, encodes into data
+ * (capacity max). Falls back to bytes() on the raw data when the mutated scenario does
+ * not fit in max. Returns the new size. */
+ESC_API size_t esc_mutate_buffer(const esc_target *t, uint8_t *data, size_t size, size_t max,
+				 uint64_t seed, esc_bytes_fn bytes);
+/* Crossover glue: decodes both, splices, encodes into out (capacity max). */
+ESC_API size_t esc_crossover_buffer(const esc_target *t, const uint8_t *d1, size_t s1,
+				    const uint8_t *d2, size_t s2, uint8_t *out, size_t max,
+				    uint64_t seed);
+
+#endif

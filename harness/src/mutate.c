@@ -1,0 +1,524 @@
+/* Structure-aware mutation and crossover of scenarios (see escapade/mutate.h). Works on
+ * the IR, so every result is a valid scenario: handles are chosen among earlier
+ * producers of the right kind and re-targeted whenever ops move or disappear.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "escapade/mutate.h"
+#include "internal.h"
+
+const esc_mut_weights esc_mut_defaults = {
+	.insert = 30, .remove = 12, .dup = 6, .swap = 6, .arg = 36, .str = 10,
+};
+
+void esc_rng_seed(esc_rng *r, uint64_t seed)
+{
+	r->s = seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull;
+	if (!r->s)
+		r->s = 1;
+}
+
+uint64_t esc_rng_next(esc_rng *r)
+{
+	/* xorshift64* */
+	uint64_t x = r->s;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	r->s = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+uint32_t esc_rng_below(esc_rng *r, uint32_t n)
+{
+	return n ? (uint32_t)(esc_rng_next(r) % n) : 0;
+}
+
+static const esc_op_desc *desc(const esc_scn *s, unsigned i)
+{
+	return &s->target->ops[s->ops[i].op];
+}
+
+/* Producers of resource kind res among ops [0, before), into list; returns the count. */
+static unsigned producers(const esc_scn *s, unsigned before, unsigned res, uint8_t *list)
+{
+	unsigned n = 0;
+	for (unsigned k = 0; k < before; k++)
+		if (desc(s, k)->produces == res)
+			list[n++] = (uint8_t)k;
+	return n;
+}
+
+static int64_t pick_int(const esc_arg_desc *d, int64_t cur, esc_rng *r)
+{
+	int64_t v;
+	switch (esc_rng_below(r, 8)) {
+	case 0: v = d->min; break;
+	case 1: v = d->max; break;
+	case 2: v = 0; break;
+	case 3: v = 1; break;
+	case 4: v = -1; break;
+	case 5: v = cur == INT64_MAX ? cur : cur + 1; break;
+	case 6: v = cur == INT64_MIN ? cur : cur - 1; break;
+	default: {
+		uint64_t range = (uint64_t)d->max - (uint64_t)d->min;
+		uint64_t raw = esc_rng_next(r);
+		if (range != UINT64_MAX)
+			raw %= range + 1;
+		v = (int64_t)((uint64_t)d->min + raw);
+	}
+	}
+	return v < d->min ? d->min : v > d->max ? d->max : v;
+}
+
+static void pick_str(const esc_target *t, char *s, esc_rng *r)
+{
+	unsigned k = esc_rng_below(r, t->ndict + 1);
+	if (k < t->ndict)
+		snprintf(s, ESC_MAX_STR + 1, "%s", t->dict[k]);
+	else
+		s[0] = 0;
+}
+
+/* Fills op's arguments with fresh values valid at position pos; returns -1 when a handle
+ * has no producer there. */
+static int fill_args(const esc_scn *s, unsigned pos, esc_op *op, esc_rng *r)
+{
+	const esc_op_desc *d = &s->target->ops[op->op];
+	uint8_t list[ESC_MAX_OPS];
+	for (unsigned j = 0; j < d->nargs; j++) {
+		const esc_arg_desc *ad = &d->args[j];
+		esc_arg *a = &op->args[j];
+		switch (ad->kind) {
+		case ESC_ARG_HANDLE: {
+			unsigned n = producers(s, pos, ad->res, list);
+			if (!n)
+				return -1;
+			/* favour recent producers: they are what a chain builds on */
+			unsigned k = esc_rng_below(r, 2) ? n - 1 : esc_rng_below(r, n);
+			a->i = list[k];
+			break;
+		}
+		case ESC_ARG_ENUM: a->i = esc_rng_below(r, ad->nvalues); break;
+		case ESC_ARG_INT: a->i = pick_int(ad, ad->min, r); break;
+		case ESC_ARG_STR: pick_str(s->target, a->s, r); break;
+		default: break;
+		}
+	}
+	return 0;
+}
+
+/* Opens a hole at pos (ops at and after it move up by one; handles follow). */
+static void open_hole(esc_scn *s, unsigned pos)
+{
+	memmove(&s->ops[pos + 1], &s->ops[pos], (s->nops - pos) * sizeof(esc_op));
+	s->nops++;
+	for (unsigned k = pos + 1; k < s->nops; k++) {
+		const esc_op_desc *d = desc(s, k);
+		for (unsigned j = 0; j < d->nargs; j++)
+			if (d->args[j].kind == ESC_ARG_HANDLE && s->ops[k].args[j].i >= (int64_t)pos)
+				s->ops[k].args[j].i++;
+	}
+	memset(&s->ops[pos], 0, sizeof(esc_op));
+}
+
+/* Extends a chain: appends an op that consumes the result of an existing producer
+ * (recent ones favoured), so a multi-step escape grows one link per mutation. */
+static int mut_extend(esc_scn *s, esc_rng *r)
+{
+	const esc_target *t = s->target;
+	if (s->nops >= ESC_MAX_OPS || s->nops == 0)
+		return 0;
+	unsigned from = esc_rng_below(r, 2) ? s->nops - 1 - esc_rng_below(r, s->nops < 3 ? s->nops : 3)
+					    : esc_rng_below(r, s->nops);
+	unsigned res = desc(s, from)->produces;
+	if (res == ESC_NO_RES)
+		return 0;
+	/* ops taking a handle of that kind, and which argument */
+	uint8_t cand_op[256], cand_arg[256];
+	unsigned n = 0;
+	for (unsigned o = 0; o < t->nops; o++)
+		for (unsigned j = 0; j < t->ops[o].nargs; j++)
+			if (t->ops[o].args[j].kind == ESC_ARG_HANDLE && t->ops[o].args[j].res == res &&
+			    n < 256) {
+				cand_op[n] = (uint8_t)o;
+				cand_arg[n++] = (uint8_t)j;
+			}
+	if (!n)
+		return 0;
+	unsigned k = esc_rng_below(r, n);
+	esc_op op;
+	memset(&op, 0, sizeof(op));
+	op.op = cand_op[k];
+	if (fill_args(s, s->nops, &op, r))
+		return 0;
+	op.args[cand_arg[k]].i = from;
+	s->ops[s->nops++] = op;
+	return 1;
+}
+
+static int mut_insert(esc_scn *s, esc_rng *r)
+{
+	if (s->nops >= ESC_MAX_OPS)
+		return 0;
+	if (esc_rng_below(r, 2) && mut_extend(s, r))
+		return 1;
+	unsigned pos = esc_rng_below(r, s->nops + 1);
+	/* append more often than not: escapes are chains that grow at the end */
+	if (esc_rng_below(r, 2))
+		pos = s->nops;
+	for (int tries = 0; tries < 8; tries++) {
+		esc_op op;
+		memset(&op, 0, sizeof(op));
+		op.op = (uint8_t)esc_rng_below(r, s->target->nops);
+		if (fill_args(s, pos, &op, r))
+			continue;
+		open_hole(s, pos);
+		s->ops[pos] = op;
+		return 1;
+	}
+	return 0;
+}
+
+void esc_scn_remove_op(esc_scn *s, unsigned i)
+{
+	if (i >= s->nops)
+		return;
+	uint8_t gone[ESC_MAX_OPS] = { 0 };
+	uint8_t list[ESC_MAX_OPS];
+	gone[i] = 1;
+	for (unsigned k = i + 1; k < s->nops; k++) {
+		const esc_op_desc *d = desc(s, k);
+		for (unsigned j = 0; j < d->nargs && !gone[k]; j++) {
+			esc_arg *a = &s->ops[k].args[j];
+			if (d->args[j].kind != ESC_ARG_HANDLE || !gone[a->i])
+				continue;
+			/* nearest earlier producer of the same kind that stays */
+			unsigned n = producers(s, k, d->args[j].res, list);
+			int to = -1;
+			while (n-- > 0)
+				if (!gone[list[n]]) {
+					to = list[n];
+					break;
+				}
+			if (to < 0)
+				gone[k] = 1;
+			else
+				a->i = to;
+		}
+	}
+	int map[ESC_MAX_OPS];
+	unsigned n = 0;
+	for (unsigned k = 0; k < s->nops; k++) {
+		if (gone[k]) {
+			free(s->ops[k].comment);
+			map[k] = -1;
+			continue;
+		}
+		map[k] = (int)n;
+		s->ops[n++] = s->ops[k];
+	}
+	s->nops = n;
+	for (unsigned k = 0; k < n; k++) {
+		const esc_op_desc *d = desc(s, k);
+		for (unsigned j = 0; j < d->nargs; j++)
+			if (d->args[j].kind == ESC_ARG_HANDLE)
+				s->ops[k].args[j].i = map[s->ops[k].args[j].i];
+	}
+}
+
+static int mut_remove(esc_scn *s, esc_rng *r)
+{
+	if (!s->nops)
+		return 0;
+	esc_scn_remove_op(s, esc_rng_below(r, s->nops));
+	return 1;
+}
+
+static int mut_dup(esc_scn *s, esc_rng *r)
+{
+	if (!s->nops || s->nops >= ESC_MAX_OPS)
+		return 0;
+	unsigned i = esc_rng_below(r, s->nops);
+	esc_op copy = s->ops[i];
+	copy.comment = NULL;
+	open_hole(s, i + 1);
+	s->ops[i + 1] = copy;
+	return 1;
+}
+
+static int uses(const esc_scn *s, unsigned user, unsigned producer)
+{
+	const esc_op_desc *d = desc(s, user);
+	for (unsigned j = 0; j < d->nargs; j++)
+		if (d->args[j].kind == ESC_ARG_HANDLE && s->ops[user].args[j].i == (int64_t)producer)
+			return 1;
+	return 0;
+}
+
+static int mut_swap(esc_scn *s, esc_rng *r)
+{
+	if (s->nops < 2)
+		return 0;
+	unsigned i = esc_rng_below(r, s->nops - 1);
+	if (uses(s, i + 1, i))
+		return 0;
+	esc_op tmp = s->ops[i];
+	s->ops[i] = s->ops[i + 1];
+	s->ops[i + 1] = tmp;
+	for (unsigned k = i + 2; k < s->nops; k++) {
+		const esc_op_desc *d = desc(s, k);
+		for (unsigned j = 0; j < d->nargs; j++) {
+			esc_arg *a = &s->ops[k].args[j];
+			if (d->args[j].kind != ESC_ARG_HANDLE)
+				continue;
+			if (a->i == (int64_t)i)
+				a->i = i + 1;
+			else if (a->i == (int64_t)i + 1)
+				a->i = i;
+		}
+	}
+	return 1;
+}
+
+/* Picks a random (op, arg) pair whose arg kind matches want (or any when want < 0). */
+static int pick_arg(const esc_scn *s, esc_rng *r, int want, unsigned *oi, unsigned *aj)
+{
+	unsigned cand = 0;
+	for (unsigned i = 0; i < s->nops; i++) {
+		const esc_op_desc *d = desc(s, i);
+		for (unsigned j = 0; j < d->nargs; j++)
+			cand += want < 0 || (int)d->args[j].kind == want;
+	}
+	if (!cand)
+		return -1;
+	unsigned k = esc_rng_below(r, cand);
+	for (unsigned i = 0; i < s->nops; i++) {
+		const esc_op_desc *d = desc(s, i);
+		for (unsigned j = 0; j < d->nargs; j++)
+			if (want < 0 || (int)d->args[j].kind == want) {
+				if (k-- == 0) {
+					*oi = i;
+					*aj = j;
+					return 0;
+				}
+			}
+	}
+	return -1;
+}
+
+static int mut_arg(esc_scn *s, esc_rng *r)
+{
+	unsigned i, j;
+	if (pick_arg(s, r, -1, &i, &j))
+		return 0;
+	const esc_arg_desc *ad = &desc(s, i)->args[j];
+	esc_arg *a = &s->ops[i].args[j];
+	uint8_t list[ESC_MAX_OPS];
+	switch (ad->kind) {
+	case ESC_ARG_HANDLE: {
+		unsigned n = producers(s, i, ad->res, list);
+		if (n < 2)
+			return 0;
+		a->i = list[esc_rng_below(r, n)];
+		return 1;
+	}
+	case ESC_ARG_ENUM:
+		if (ad->nvalues < 2)
+			return 0;
+		a->i = (a->i + 1 + esc_rng_below(r, ad->nvalues - 1)) % ad->nvalues;
+		return 1;
+	case ESC_ARG_INT:
+		a->i = pick_int(ad, a->i, r);
+		return 1;
+	case ESC_ARG_STR:
+		pick_str(s->target, a->s, r);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static size_t builtin_bytes(uint8_t *d, size_t size, size_t max, esc_rng *r)
+{
+	if (size > max)
+		size = max;
+	switch (esc_rng_below(r, 3)) {
+	case 0: /* flip */
+		if (size)
+			d[esc_rng_below(r, (uint32_t)size)] ^= (uint8_t)(1u << esc_rng_below(r, 8));
+		return size;
+	case 1: /* insert */
+		if (size < max) {
+			size_t at = esc_rng_below(r, (uint32_t)size + 1);
+			memmove(d + at + 1, d + at, size - at);
+			d[at] = (uint8_t)esc_rng_next(r);
+			return size + 1;
+		}
+		return size;
+	default: /* erase */
+		if (size) {
+			size_t at = esc_rng_below(r, (uint32_t)size);
+			memmove(d + at, d + at + 1, size - at - 1);
+			return size - 1;
+		}
+		return size;
+	}
+}
+
+static int mut_str(esc_scn *s, esc_rng *r, esc_bytes_fn bytes)
+{
+	unsigned i, j;
+	if (pick_arg(s, r, ESC_ARG_STR, &i, &j))
+		return 0;
+	esc_arg *a = &s->ops[i].args[j];
+	uint8_t buf[ESC_MAX_STR + 1];
+	size_t n = strlen(a->s);
+	memcpy(buf, a->s, n);
+	n = bytes ? bytes(buf, n, ESC_MAX_STR) : builtin_bytes(buf, n, ESC_MAX_STR, r);
+	if (n > ESC_MAX_STR)
+		n = ESC_MAX_STR;
+	for (size_t k = 0; k < n; k++)
+		a->s[k] = buf[k] ? (char)buf[k] : 1;
+	a->s[n] = 0;
+	return 1;
+}
+
+int esc_mutate(esc_scn *s, esc_rng *r, const esc_mut_weights *w, esc_bytes_fn bytes)
+{
+	if (!w)
+		w = &esc_mut_defaults;
+	unsigned total = w->insert + w->remove + w->dup + w->swap + w->arg + w->str;
+	if (!total)
+		return 0;
+	unsigned rounds = 1 + (esc_rng_below(r, 4) == 0) + (esc_rng_below(r, 8) == 0);
+	int changed = 0;
+	for (unsigned k = 0; k < rounds; k++) {
+		unsigned x = esc_rng_below(r, total);
+		if (x < w->insert) {
+			changed += mut_insert(s, r);
+			continue;
+		}
+		x -= w->insert;
+		if (x < w->remove) {
+			changed += mut_remove(s, r);
+			continue;
+		}
+		x -= w->remove;
+		if (x < w->dup) {
+			changed += mut_dup(s, r);
+			continue;
+		}
+		x -= w->dup;
+		if (x < w->swap) {
+			changed += mut_swap(s, r);
+			continue;
+		}
+		x -= w->swap;
+		if (x < w->arg) {
+			changed += mut_arg(s, r);
+			continue;
+		}
+		changed += mut_str(s, r, bytes);
+	}
+	/* nothing applied (e.g. an empty scenario and a failed insert): try inserting */
+	for (int tries = 0; !changed && tries < 4; tries++)
+		changed += mut_insert(s, r);
+	return changed;
+}
+
+void esc_crossover(esc_scn *out, const esc_scn *a, const esc_scn *b, esc_rng *r)
+{
+	esc_scn_clear(out);
+	out->target = a->target;
+	unsigned ca = esc_rng_below(r, a->nops + 1);
+	for (unsigned k = 0; k < ca; k++) {
+		out->ops[k] = a->ops[k];
+		out->ops[k].comment = NULL;
+	}
+	out->nops = ca;
+	if (!b->nops)
+		return;
+	unsigned jb = esc_rng_below(r, b->nops);
+	unsigned len = 1 + esc_rng_below(r, b->nops - jb);
+	int map[ESC_MAX_OPS];
+	uint8_t list[ESC_MAX_OPS];
+	for (unsigned k = 0; k < b->nops; k++)
+		map[k] = -1;
+	for (unsigned k = jb; k < jb + len && out->nops < ESC_MAX_OPS; k++) {
+		esc_op op = b->ops[k];
+		op.comment = NULL;
+		const esc_op_desc *d = &b->target->ops[op.op];
+		int ok = 1;
+		for (unsigned j = 0; j < d->nargs && ok; j++) {
+			if (d->args[j].kind != ESC_ARG_HANDLE)
+				continue;
+			int64_t src = op.args[j].i;
+			if (src >= jb && map[src] >= 0) {
+				op.args[j].i = map[src];
+				continue;
+			}
+			/* its producer did not come along: take one of the same kind */
+			unsigned n = producers(out, out->nops, d->args[j].res, list);
+			if (!n)
+				ok = 0;
+			else
+				op.args[j].i = list[(unsigned)src % n];
+		}
+		if (!ok)
+			continue;
+		map[k] = (int)out->nops;
+		out->ops[out->nops++] = op;
+	}
+}
+
+static long encode_fit(esc_scn *s, uint8_t *out, size_t max)
+{
+	long n;
+	while ((n = esc_encode(s, out, max)) < 0 && s->nops > 0)
+		esc_scn_clear_tail(s, s->nops - 1);
+	return n < 0 ? 0 : n;
+}
+
+static void load_any(esc_scn *s, const esc_target *t, const uint8_t *d, size_t n)
+{
+	const esc_target *targets[2] = { t, NULL };
+	if (esc_looks_like_text(d, n) && esc_parse(s, targets, (const char *)d, n, NULL, 0) == 0)
+		return;
+	esc_decode(s, t, d, n);
+}
+
+size_t esc_mutate_buffer(const esc_target *t, uint8_t *data, size_t size, size_t max,
+			 uint64_t seed, esc_bytes_fn bytes)
+{
+	esc_scn s;
+	esc_rng r;
+	esc_scn_init(&s, t);
+	esc_rng_seed(&r, seed);
+	load_any(&s, t, data, size);
+	esc_mutate(&s, &r, NULL, bytes);
+	long n = encode_fit(&s, data, max);
+	esc_scn_clear(&s);
+	return (size_t)n;
+}
+
+size_t esc_crossover_buffer(const esc_target *t, const uint8_t *d1, size_t s1,
+			    const uint8_t *d2, size_t s2, uint8_t *out, size_t max, uint64_t seed)
+{
+	esc_scn a, b, c;
+	esc_rng r;
+	esc_scn_init(&a, t);
+	esc_scn_init(&b, t);
+	esc_scn_init(&c, t);
+	esc_rng_seed(&r, seed);
+	load_any(&a, t, d1, s1);
+	load_any(&b, t, d2, s2);
+	esc_crossover(&c, &a, &b, &r);
+	long n = encode_fit(&c, out, max);
+	esc_scn_clear(&a);
+	esc_scn_clear(&b);
+	esc_scn_clear(&c);
+	return (size_t)n;
+}
