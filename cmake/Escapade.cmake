@@ -10,8 +10,11 @@ endif()
 if(ESCAPADE_ENGINE STREQUAL "libfuzzer" AND NOT CMAKE_C_COMPILER_ID STREQUAL "Clang")
   message(FATAL_ERROR "ESCAPADE_ENGINE=libfuzzer needs clang (use the libfuzzer preset)")
 endif()
-if(NOT ESCAPADE_ENGINE MATCHES "^(none|libfuzzer)$")
-  message(FATAL_ERROR "ESCAPADE_ENGINE must be none or libfuzzer, not '${ESCAPADE_ENGINE}'")
+if(NOT ESCAPADE_ENGINE MATCHES "^(none|libfuzzer|afl)$")
+  message(FATAL_ERROR "ESCAPADE_ENGINE must be none, libfuzzer or afl, not '${ESCAPADE_ENGINE}'")
+endif()
+if(ESCAPADE_ENGINE STREQUAL "afl" AND NOT CMAKE_C_COMPILER MATCHES "afl-")
+  message(FATAL_ERROR "ESCAPADE_ENGINE=afl needs afl-clang-fast as the compiler (use the afl preset)")
 endif()
 
 set(_esc_san "${ESCAPADE_SANITIZE}")
@@ -31,13 +34,28 @@ endif()
 
 set_property(GLOBAL PROPERTY ESCAPADE_TARGETS "")
 
-# escapade_add_target(NAME SOURCES src...): a static library esc_<NAME> holding the
-# target (it must define `const esc_target NAME_target`), and fuzz_<NAME>: a libFuzzer
-# binary or, without an engine, the standalone replay binary, from the same source.
+# Compiles tgt without sanitizers or fuzzer instrumentation (AFL_NOOPT makes afl-cc a
+# plain clang): for code loaded into afl-fuzz itself, such as the custom mutator.
+function(escapade_plain tgt)
+  set(_opts -Wall -Wextra -Wno-unused-parameter -O2 -g -fPIC)
+  if(ESCAPADE_WERROR)
+    list(APPEND _opts -Werror)
+  endif()
+  set_target_properties(${tgt} PROPERTIES COMPILE_OPTIONS "${_opts}" LINK_OPTIONS ""
+    RULE_LAUNCH_COMPILE "env AFL_NOOPT=1" RULE_LAUNCH_LINK "env AFL_NOOPT=1")
+endfunction()
+
+# escapade_add_target(NAME SOURCES src... [LIBS lib...]): a static library esc_<NAME>
+# holding the target (it must define `const esc_target NAME_target`), and fuzz_<NAME>:
+# a libFuzzer binary, an AFL++ binary (persistent shared-memory mode through the AFL
+# driver), or without an engine the standalone replay binary, all from the same source.
+# SOURCES must list every source of the target: the AFL++ build compiles them a second
+# time, plainly, into the custom mutator module afl_mutator_<NAME>.so. LIBS are the
+# libraries the target links (system libraries, imported pkg-config targets).
 function(escapade_add_target name)
-  cmake_parse_arguments(ARG "" "" "SOURCES" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
   add_library(esc_${name} STATIC ${ARG_SOURCES})
-  target_link_libraries(esc_${name} PUBLIC escapade_core)
+  target_link_libraries(esc_${name} PUBLIC escapade_core ${ARG_LIBS})
   target_include_directories(esc_${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 
   add_executable(fuzz_${name} ${PROJECT_SOURCE_DIR}/harness/fuzz/fuzz_driver.c)
@@ -51,6 +69,17 @@ function(escapade_add_target name)
     target_compile_definitions(fuzz_${name}_bytes PRIVATE ESC_FUZZ_TARGET=${name}_target)
     target_link_libraries(fuzz_${name}_bytes PRIVATE esc_${name})
     target_link_options(fuzz_${name}_bytes PRIVATE -fsanitize=fuzzer)
+  elseif(ESCAPADE_ENGINE STREQUAL "afl")
+    target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
+    get_property(_core GLOBAL PROPERTY ESCAPADE_CORE_SOURCES)
+    add_library(afl_mutator_${name} MODULE ${PROJECT_SOURCE_DIR}/harness/fuzz/afl_mutator.c
+      ${ARG_SOURCES} ${_core})
+    target_compile_definitions(afl_mutator_${name} PRIVATE ESC_FUZZ_TARGET=${name}_target)
+    target_include_directories(afl_mutator_${name} PRIVATE ${PROJECT_SOURCE_DIR}/harness/include
+      ${PROJECT_SOURCE_DIR}/harness/src ${CMAKE_CURRENT_SOURCE_DIR})
+    target_link_libraries(afl_mutator_${name} PRIVATE ${ARG_LIBS})
+    set_target_properties(afl_mutator_${name} PROPERTIES PREFIX "" C_VISIBILITY_PRESET hidden)
+    escapade_plain(afl_mutator_${name})
   else()
     target_sources(fuzz_${name} PRIVATE ${PROJECT_SOURCE_DIR}/harness/fuzz/replay_main.c)
   endif()
