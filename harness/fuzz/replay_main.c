@@ -9,7 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
+/* optional, as with libFuzzer */
+__attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define REPLAY_MAX (1u << 20)
@@ -38,7 +39,8 @@ static int run_file(const char *path)
 
 int main(int argc, char **argv)
 {
-	LLVMFuzzerInitialize(&argc, &argv);
+	if (LLVMFuzzerInitialize)
+		LLVMFuzzerInitialize(&argc, &argv);
 	int rc = 0;
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s FILE|DIR... (standalone replay; no fuzzing engine linked)\n",
