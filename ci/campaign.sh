@@ -145,7 +145,8 @@ for t in "${targets[@]}"; do
 		done < <(find "$src" -type f -print0)
 	done
 	args=(-max_total_time="$per" -timeout=25 -print_final_stats=1 -artifact_prefix="$arts/")
-	[[ -f $root/targets/$t/$t.dict ]] && args+=(-dict="$root/targets/$t/$t.dict")
+	# the dictionary the build generates from the target's tables
+	[[ -f $bdir/targets/$t/$t.dict ]] && args+=(-dict="$bdir/targets/$t/$t.dict")
 	[[ -n $fork ]] && args+=("$fork")
 	cmd=("$bdir/targets/$t/fuzz_$t" "${args[@]}" "$corpus")
 	((have_setsid)) && cmd=(setsid "${cmd[@]}")
