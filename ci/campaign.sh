@@ -146,7 +146,7 @@ for t in "${targets[@]}"; do
 	done
 	args=(-max_total_time="$per" -timeout=25 -print_final_stats=1 -artifact_prefix="$arts/")
 	# the dictionary the build generates from the target's tables
-	[[ -f $bdir/targets/$t/$t.dict ]] && args+=(-dict="$bdir/targets/$t/$t.dict")
+	[[ -f $bdir/targets/$t/fuzz_$t.dict ]] && args+=(-dict="$bdir/targets/$t/fuzz_$t.dict")
 	[[ -n $fork ]] && args+=("$fork")
 	cmd=("$bdir/targets/$t/fuzz_$t" "${args[@]}" "$corpus")
 	((have_setsid)) && cmd=(setsid "${cmd[@]}")

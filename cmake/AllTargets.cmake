@@ -1,7 +1,8 @@
 # After every target has registered: the table of all targets (esc_all_targets[], for
 # tests and tools that walk them), each target's fuzzer dictionary generated from its
 # tables, its .options and seed corpus zip, and the install rules that lay them out the
-# OSS-Fuzz way: fuzz_<t>, <t>.dict, <t>.options, <t>_seed_corpus.zip side by side.
+# OSS-Fuzz way, named after the fuzz binary: fuzz_<t>, fuzz_<t>.dict, fuzz_<t>.options,
+# fuzz_<t>_seed_corpus.zip side by side.
 
 get_property(_targets GLOBAL PROPERTY ESCAPADE_TARGETS)
 set(_decls "")
@@ -29,8 +30,8 @@ include(GNUInstallDirs)
 set(ESCAPADE_FUZZ_DESTINATION fuzz CACHE STRING "Install folder of the fuzz targets (OSS-Fuzz's \$OUT layout)")
 foreach(t IN LISTS _targets)
   set(_dir ${CMAKE_BINARY_DIR}/targets/${t})
-  add_custom_command(OUTPUT ${_dir}/${t}.dict
-    COMMAND escapade_gendict ${t} ${_dir}/${t}.dict
+  add_custom_command(OUTPUT ${_dir}/fuzz_${t}.dict
+    COMMAND escapade_gendict ${t} ${_dir}/fuzz_${t}.dict
     DEPENDS escapade_gendict
     COMMENT "fuzzer dictionary of ${t}")
   # seeds flat in the archive: corpora/<t>/* as they are, regressions as regression-*
@@ -52,18 +53,18 @@ foreach(t IN LISTS _targets)
     list(APPEND _copy COMMAND ${CMAKE_COMMAND} -E echo_append x > ${_stage}/empty)
     set(_names empty)
   endif()
-  add_custom_command(OUTPUT ${_dir}/${t}_seed_corpus.zip
+  add_custom_command(OUTPUT ${_dir}/fuzz_${t}_seed_corpus.zip
     ${_copy}
     COMMAND ${CMAKE_COMMAND} -E chdir ${_stage}
-            ${CMAKE_COMMAND} -E tar cf ${_dir}/${t}_seed_corpus.zip --format=zip -- ${_names}
+            ${CMAKE_COMMAND} -E tar cf ${_dir}/fuzz_${t}_seed_corpus.zip --format=zip -- ${_names}
     WORKING_DIRECTORY ${_dir}
     DEPENDS ${_seeds} ${_regs}
     COMMENT "seed corpus of ${t}")
-  add_custom_target(${t}_fuzz_extras ALL DEPENDS ${_dir}/${t}.dict ${_dir}/${t}_seed_corpus.zip)
+  add_custom_target(${t}_fuzz_extras ALL DEPENDS ${_dir}/fuzz_${t}.dict ${_dir}/fuzz_${t}_seed_corpus.zip)
   install(TARGETS fuzz_${t} DESTINATION ${ESCAPADE_FUZZ_DESTINATION})
-  install(FILES ${_dir}/${t}.dict ${_dir}/${t}_seed_corpus.zip DESTINATION ${ESCAPADE_FUZZ_DESTINATION})
-  if(EXISTS ${PROJECT_SOURCE_DIR}/targets/${t}/${t}.options)
-    install(FILES ${PROJECT_SOURCE_DIR}/targets/${t}/${t}.options DESTINATION ${ESCAPADE_FUZZ_DESTINATION})
+  install(FILES ${_dir}/fuzz_${t}.dict ${_dir}/fuzz_${t}_seed_corpus.zip DESTINATION ${ESCAPADE_FUZZ_DESTINATION})
+  if(EXISTS ${PROJECT_SOURCE_DIR}/targets/${t}/fuzz_${t}.options)
+    install(FILES ${PROJECT_SOURCE_DIR}/targets/${t}/fuzz_${t}.options DESTINATION ${ESCAPADE_FUZZ_DESTINATION})
   endif()
   if(TARGET afl_mutator_${t})
     install(TARGETS afl_mutator_${t} DESTINATION ${ESCAPADE_FUZZ_DESTINATION})
