@@ -8,6 +8,9 @@ packages=(
   cmake ninja-build gcc pkg-config       # build
   clang-14 libclang-rt-14-dev            # libFuzzer, ASan/UBSan runtimes for clang
   check libsubunit-dev                   # Check unit tests
+  libjansson-dev libgraphviz-dev graphviz # escapade triage: JSON/SARIF reports, chain pictures
+  python3                                # command-line tests read report.json
+  afl++ gnuplot-nox                      # AFL++ engine and plots for bench/time_to_escape.sh
 )
 
 missing=()

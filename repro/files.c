@@ -101,26 +101,59 @@ int cli_fault_point(void)
 
 /* ---- cleanup registry ---- */
 
-#define CLEAN_MAX 512
-
+/* Registered paths, newest last. Grown with the signals that run the cleanup blocked, so
+ * the handler never sees the array half-moved; the handler only unlinks and rmdirs. */
 static struct {
-	char path[CLEAN_MAX][PATH_MAX];
-	unsigned char is_dir[CLEAN_MAX];
+	char **path;
+	unsigned char *is_dir;
 	volatile sig_atomic_t n;
+	size_t cap;
 	pid_t owner;
 } clean;
 
+static void block_signals(sigset_t *old)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
 static int clean_add(const char *path, int is_dir)
 {
-	if (clean.n >= CLEAN_MAX || strlen(path) >= PATH_MAX) {
-		errno = ENAMETOOLONG;
+	char *dup = strdup(path);
+	if (!dup)
 		return -1;
+	sigset_t old;
+	block_signals(&old);
+	int rc = 0;
+	if ((size_t)clean.n == clean.cap) {
+		size_t cap = clean.cap ? clean.cap * 2 : 64;
+		char **p = realloc(clean.path, cap * sizeof(*p));
+		unsigned char *d = p ? realloc(clean.is_dir, cap) : NULL;
+		if (p)
+			clean.path = p;
+		if (d) {
+			clean.is_dir = d;
+			clean.cap = cap;
+		} else {
+			rc = -1;
+		}
 	}
-	strcpy(clean.path[clean.n], path);
-	clean.is_dir[clean.n] = (unsigned char)is_dir;
-	clean.owner = getpid();
-	clean.n++;
-	return 0;
+	if (!rc) {
+		clean.path[clean.n] = dup;
+		clean.is_dir[clean.n] = (unsigned char)is_dir;
+		clean.owner = getpid();
+		clean.n++;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		free(dup);
+		errno = ENOMEM;
+	}
+	return rc;
 }
 
 int cli_cleanup_dir(const char *path)
@@ -133,19 +166,33 @@ int cli_cleanup_file(const char *path)
 	return clean_add(path, 0);
 }
 
-/* Async-signal-safe: unlink and rmdir only. */
+/* Async-signal-safe: unlink and rmdir only (the strings are freed outside handlers). */
 static void clean_remove_all(void)
 {
 	if (clean.owner != getpid())
 		return;
-	while (clean.n > 0) {
-		int k = clean.n - 1;
+	for (int k = clean.n; k-- > 0;) {
 		if (clean.is_dir[k])
 			rmdir(clean.path[k]);
 		else
 			unlink(clean.path[k]);
-		clean.n = k;
 	}
+}
+
+/* Forgets every entry (after removing them or making them final). */
+static void clean_forget(void)
+{
+	sigset_t old;
+	block_signals(&old);
+	for (int k = 0; k < clean.n; k++)
+		free(clean.path[k]);
+	clean.n = 0;
+	free(clean.path);
+	free(clean.is_dir);
+	clean.path = NULL;
+	clean.is_dir = NULL;
+	clean.cap = 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 static void on_signal(int sig)
@@ -169,12 +216,13 @@ void cli_cleanup_install(void)
 
 void cli_cleanup_commit(void)
 {
-	clean.n = 0;
+	clean_forget();
 }
 
 void cli_cleanup_abort(void)
 {
 	clean_remove_all();
+	clean_forget();
 }
 
 void cli_cleanup_child(void)
@@ -182,7 +230,7 @@ void cli_cleanup_child(void)
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
-	clean.n = 0;
+	clean.owner = 0; /* the parent's entries are not ours to remove */
 }
 
 /* ---- writers ---- */
@@ -230,8 +278,13 @@ static int make_temp(const char *path, char *tmp, size_t tmplen)
 /* Forgets the last registered entry (the temporary file, after it was handled). */
 static void clean_pop(void)
 {
-	if (clean.n > 0)
+	sigset_t old;
+	block_signals(&old);
+	if (clean.n > 0) {
 		clean.n--;
+		free(clean.path[clean.n]);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 static int finish_temp(int fd, const char *tmp, const char *path, const void *data, size_t len,

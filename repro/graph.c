@@ -43,8 +43,9 @@ static void set(void *obj, const char *attr, const char *val)
 
 static Agnode_t *node(Agraph_t *g, const char *name)
 {
-	char n[64];
-	snprintf(n, sizeof(n), "%s", name);
+	char n[ESC_MAX_STR * 3];
+	if (snprintf(n, sizeof(n), "%s", name) >= (int)sizeof(n))
+		n[sizeof(n) - 1] = 0;
 	return agnode(g, n, 1);
 }
 

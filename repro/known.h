@@ -1,6 +1,6 @@
-/* The escapes already kept as regressions: for one target, every file under
- * <root>/<target>/*.scn replayed under each profile it expects an escape on, indexed by
- * the actual verdict kind and signature. An escape is "known" when one of them matches.
+/* The escapes already kept as regressions: for one target, every .scn file in
+ * <root>/<target>/ replayed under each profile it expects an escape on, indexed by the
+ * actual verdict kind and signature. An escape is "known" when one of them matches.
  */
 #ifndef ESCAPADE_KNOWN_H
 #define ESCAPADE_KNOWN_H

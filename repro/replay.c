@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -139,6 +140,9 @@ static int run_child(rp_job job, void *arg, rp_shm *shm, unsigned timeout_ms, in
 	}
 	if (pid == 0) {
 		cli_cleanup_child();
+		/* never outlive the parent, nor the time bound if the parent is gone */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		alarm(timeout_ms / 1000 + 5);
 		if (capture) {
 			dup2(p[1], 2);
 			close(p[0]);

@@ -39,27 +39,30 @@ const char *rj_class_name(rp_class c)
 	}
 }
 
-int rj_write(json_t *root, const char *dir, const char *name)
+int rj_write(json_t *root, const char *dir, const char *show, const char *name)
 {
 	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	char *text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
+		fprintf(stderr, "%s/%s: path too long\n", show, name);
+		return -1;
+	}
+	char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(4)) : NULL;
 	if (!text) {
-		fprintf(stderr, "%s: out of memory\n", path);
+		fprintf(stderr, "%s/%s: out of memory\n", show, name);
 		return -1;
 	}
 	size_t n = strlen(text);
 	char *buf = realloc(text, n + 2);
 	if (!buf) {
 		free(text);
-		fprintf(stderr, "%s: out of memory\n", path);
+		fprintf(stderr, "%s/%s: out of memory\n", show, name);
 		return -1;
 	}
 	buf[n] = '\n';
 	buf[n + 1] = 0;
 	int rc = cli_write_file(path, buf, n + 1);
 	if (rc)
-		fprintf(stderr, "%s: cannot write: %s\n", path, strerror(errno));
+		fprintf(stderr, "%s/%s: cannot write: %s\n", show, name, strerror(errno));
 	free(buf);
 	return rc;
 }
@@ -166,7 +169,7 @@ int tr_write_json(const tr_report *rep, const char *dir)
 	json_object_set_new(root, "entries", ents);
 	json_object_set_new(root, "skipped", notes_json(rep->skipped, rep->nskipped));
 	json_object_set_new(root, "not_reproduced", notes_json(rep->unreproduced, rep->nunrepro));
-	int rc = rj_write(root, dir, "report.json");
+	int rc = rj_write(root, dir, rep->showdir, "report.json");
 	json_decref(root);
 	return rc;
 }

@@ -115,7 +115,7 @@ int tr_write_md(const tr_report *rep, const char *dir)
 	snprintf(path, sizeof(path), "%s/summary.md", dir);
 	int rc = cli_write_file(path, buf, len);
 	if (rc)
-		fprintf(stderr, "%s: cannot write: %s\n", path, strerror(errno));
+		fprintf(stderr, "%s/summary.md: cannot write: %s\n", rep->showdir, strerror(errno));
 	free(buf);
 	return rc;
 }

@@ -95,7 +95,7 @@ int tr_write_sarif(const tr_report *rep, const char *dir)
 	}
 	json_t *root = json_pack("{s:s, s:s, s:[o]}", "$schema", SARIF_SCHEMA, "version", "2.1.0",
 				 "runs", run);
-	int rc = rj_write(root, dir, "report.sarif");
+	int rc = rj_write(root, dir, rep->showdir, "report.sarif");
 	json_decref(root);
 	return rc;
 }

@@ -11,7 +11,7 @@ json_t *rj_str(const char *s);
 /* "escape", "sanitizer", "leak", "hang". */
 const char *rj_class_name(rp_class c);
 /* Dumps root (indented, newline-terminated) to dir/name with cli_write_file. Returns 0,
- * or -1 with a message printed. */
-int rj_write(json_t *root, const char *dir, const char *name);
+ * or -1 with a message naming show/name printed. */
+int rj_write(json_t *root, const char *dir, const char *show, const char *name);
 
 #endif

@@ -258,7 +258,10 @@ static int process_input(triage_run *tr, const tr_src *src, size_t idx, size_t t
 		return -1;
 	if (esc_load_file(s, esc_targets, src->path, src->hint, err, sizeof(err))) {
 		free(s);
-		const char *reason = strchr(err, ':') ? strchr(err, ':') + 2 : err;
+		size_t plen = strlen(src->path);
+		const char *reason = err; /* "path: reason" or "path:line:col: reason" */
+		if (strncmp(err, src->path, plen) == 0 && err[plen] == ':')
+			reason = err + plen + 1 + (err[plen + 1] == ' ');
 		if (strstr(err, "--target NAME"))
 			reason = "raw input of unknown target (pass --target NAME, or keep it under "
 				 "a folder named after its target)";
@@ -574,15 +577,20 @@ static int split_out(const char *out, char *parent, size_t plen, char *base, siz
 		tmp[--n] = 0;
 	char *slash = strrchr(tmp, '/');
 	const char *dir = ".";
+	int over;
 	if (slash == tmp) {
 		dir = "/";
-		snprintf(base, blen, "%s", tmp + 1);
+		over = snprintf(base, blen, "%s", tmp + 1) >= (int)blen;
 	} else if (slash) {
 		*slash = 0;
 		dir = tmp;
-		snprintf(base, blen, "%s", slash + 1);
+		over = snprintf(base, blen, "%s", slash + 1) >= (int)blen;
 	} else {
-		snprintf(base, blen, "%s", tmp);
+		over = snprintf(base, blen, "%s", tmp) >= (int)blen;
+	}
+	if (over) {
+		errno = ENAMETOOLONG;
+		return -1;
 	}
 	if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
 		errno = EINVAL;
@@ -599,7 +607,10 @@ static int split_out(const char *out, char *parent, size_t plen, char *base, siz
 static int write_entry_files(tr_report *rep, tr_entry *e, const char *dir)
 {
 	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/%s.scn", dir, e->base);
+	if (snprintf(path, sizeof(path), "%s/%s.scn", dir, e->base) >= (int)sizeof(path)) {
+		fprintf(stderr, "%s: path too long\n", dir);
+		return -1;
+	}
 	char *text = esc_print(e->scn);
 	if (!text) {
 		fprintf(stderr, "escapade triage: out of memory\n");
@@ -608,14 +619,15 @@ static int write_entry_files(tr_report *rep, tr_entry *e, const char *dir)
 	int rc = cli_write_file(path, text, strlen(text));
 	free(text);
 	if (rc) {
-		fprintf(stderr, "%s: cannot write: %s\n", path, strerror(errno));
+		fprintf(stderr, "%s/%s.scn: cannot write: %s\n", rep->showdir, e->base, strerror(errno));
 		return -1;
 	}
 	if (e->cls == RP_ESCAPE) {
 		char why[300];
 		if (tr_write_graph(rep, e, dir, why, sizeof(why))) {
 			if (errno == EIO || errno == ENOSPC) {
-				fprintf(stderr, "%s: cannot write the picture: %s\n", e->base, why);
+				fprintf(stderr, "%s/%s.svg: cannot write the picture: %s\n",
+					rep->showdir, e->base, why);
 				return -1;
 			}
 			fprintf(stderr, "warning: %s: no picture: %s\n", e->base, why);
@@ -633,12 +645,16 @@ static int write_outputs(tr_report *rep, const char *out, int force)
 		fprintf(stderr, "%s: cannot use as the output folder: %s\n", out, strerror(errno));
 		return -1;
 	}
-	snprintf(rep->outdir, sizeof(rep->outdir), "%s/%s", strcmp(parent, "/") ? parent : "", base);
-	if (snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.XXXXXX", parent, base) >= (int)sizeof(tmp) ||
+	if (snprintf(rep->outdir, sizeof(rep->outdir), "%s/%s", strcmp(parent, "/") ? parent : "",
+		     base) >= (int)sizeof(rep->outdir) ||
+	    snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.XXXXXX", parent, base) >= (int)sizeof(tmp) ||
 	    !mkdtemp(tmp)) {
 		fprintf(stderr, "%s: cannot create the output folder: %s\n", out, strerror(errno));
 		return -1;
 	}
+	mode_t um = umask(0);
+	umask(um);
+	chmod(tmp, 0777 & ~um); /* mkdtemp made it 0700 */
 	if (cli_cleanup_dir(tmp)) {
 		rmdir(tmp);
 		fprintf(stderr, "%s: %s\n", out, strerror(errno));
@@ -755,8 +771,10 @@ int cmd_triage(int argc, char **argv)
 	}
 	struct stat st;
 	if (stat(out, &st) == 0 && (!S_ISDIR(st.st_mode) || (!dir_is_empty(out) && !force))) {
-		fprintf(stderr, "%s: %s (use --force to replace it, or -o another folder)\n", out,
-			S_ISDIR(st.st_mode) ? "exists and is not empty" : "exists and is not a folder");
+		fprintf(stderr, "%s: %s\n", out,
+			S_ISDIR(st.st_mode) ? "exists and is not empty (use --force to replace it, or "
+					      "-o another folder)"
+					    : "exists and is not a folder (use -o another folder)");
 		return EXIT_BAD;
 	}
 	if (regs) {
@@ -779,6 +797,7 @@ int cmd_triage(int argc, char **argv)
 	rep.profile_name = profile;
 	rep.replays = replays;
 	rep.timeout_ms = timeout * 1000;
+	rep.showdir = out;
 	rep.regressions = regs;
 	find_srcroot(rep.srcroot, sizeof(rep.srcroot));
 	triage_run tr = { &rep, isatty(2), mint * 1000, no_min, 0 };

@@ -84,6 +84,7 @@ typedef struct tr_report {
 	unsigned nread;             /* inputs loaded */
 	unsigned ignored;
 	char outdir[PATH_MAX];      /* final folder, absolute */
+	const char *showdir;        /* the folder as the user named it, for messages */
 	char srcroot[PATH_MAX];     /* repository root for SARIF URIs, "" if none */
 } tr_report;
 

@@ -218,6 +218,15 @@ static void phase_ops(min_state *ms)
 			try_drop_range(ms, i, i + 1);
 }
 
+/* Rank of an integer: 0 for the first choice of its kind, 1 for the second, 2 else. */
+static unsigned int_rank(const esc_arg_desc *d, int64_t v)
+{
+	int64_t first = d->positional ? 0 : d->min, second = d->positional ? d->min : 0;
+	if (first < d->min || first > d->max)
+		first = second; /* 0 out of range: the minimum is the only choice */
+	return v == first ? 0 : v == second ? 1 : 2;
+}
+
 /* Rank of a string: "" 0, dictionary entry k 1 + k, anything else ndict + 1. */
 static unsigned str_rank(const esc_target *t, const char *s)
 {
@@ -245,17 +254,22 @@ static void simplify_arg(min_state *ms, unsigned i, unsigned j)
 		}
 		break;
 	case ESC_ARG_INT: {
-		int zero_ok = d->min <= 0 && d->max >= 0;
-		if (zero_ok && a.i != 0) {
+		/* named: the minimum first (the default, not printed), then 0; positional: 0
+		 * first, then the minimum; only to a value of lower rank */
+		int64_t order[2] = { d->min, 0 };
+		if (d->positional) {
+			order[0] = 0;
+			order[1] = d->min;
+		}
+		unsigned r = int_rank(d, a.i);
+		for (unsigned k = 0; k < 2 && !stopped(ms); k++) {
+			int64_t val = order[k];
+			if (val < d->min || val > d->max || int_rank(d, val) >= r)
+				continue;
 			cand_from_cur(ms);
-			ms->cand.ops[i].args[j].i = 0;
+			ms->cand.ops[i].args[j].i = val;
 			if (try_cand(ms))
 				break;
-		}
-		if (a.i != d->min && !(zero_ok && a.i == 0)) {
-			cand_from_cur(ms);
-			ms->cand.ops[i].args[j].i = d->min;
-			try_cand(ms);
 		}
 		break;
 	}

@@ -6,14 +6,16 @@
  *   tail:   drop the ops after the violating step (when the caller knows it);
  *   chunks: drop halves, quarters, ... of the ops;
  *   ops:    drop single ops, from the last to the first;
- *   args:   simplify arguments: enum -> 0; int -> 0, else min; string -> "", else a
- *           dictionary entry (an earlier one than the current); handle -> an earlier
- *           producer of the same resource kind.
+ *   args:   simplify arguments: enum -> 0; int -> its default (min) for a named argument,
+ *           which then disappears from the text, else 0, and 0 before min for a
+ *           positional one; string -> "", else a dictionary entry (an earlier one than
+ *           the current); handle -> an earlier producer of the same resource kind.
  * Dropping an op also drops every op that uses its result, transitively (handles point
  * backwards to their producers, so the rest stays valid). Every candidate is validated;
  * a candidate already tried (keyed by a hash of its binary encoding) is not tried again.
- * An argument change is accepted only when strictly simpler (0 < min < dictionary entry k
- * < dictionary entry k+1 < any other string; an earlier producer), so the process ends;
+ * An argument change is accepted only when strictly simpler (by a fixed rank per kind:
+ * "" < dictionary entry k < entry k+1 < any other string; an earlier producer), so the
+ * process ends;
  * it is deterministic: same input and predicate, same result.
  */
 #ifndef ESCAPADE_MINIMIZE_H
