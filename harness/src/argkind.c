@@ -24,7 +24,6 @@
 static int handle_decode(esc_rd *r, const esc_target *t, const esc_arg_desc *d,
 			 const esc_live *live, esc_arg *a)
 {
-	(void)t;
 	uint8_t b = esc_rd_u8(r);
 	unsigned n = live->n[d->res];
 	if (n == 0)
@@ -36,8 +35,6 @@ static int handle_decode(esc_rd *r, const esc_target *t, const esc_arg_desc *d,
 static void handle_encode(esc_wr *w, const esc_target *t, const esc_arg_desc *d,
 			  const esc_live *live, const esc_scn *s, const esc_arg *a)
 {
-	(void)t;
-	(void)s;
 	unsigned k = 0;
 	while (k < live->n[d->res] && live->ops[d->res][k] != a->i)
 		k++;
@@ -47,7 +44,6 @@ static void handle_encode(esc_wr *w, const esc_target *t, const esc_arg_desc *d,
 static void handle_print(esc_sb *b, const esc_arg_desc *d, const esc_names *nm,
 			 const esc_arg *a)
 {
-	(void)d;
 	esc_sb_printf(b, "$%d", nm->name[a->i]);
 }
 
@@ -55,7 +51,6 @@ static int handle_parse(esc_lex *lx, const char *tok_end, const esc_target *t,
 			const esc_arg_desc *d, const esc_symtab *st, unsigned opidx,
 			const esc_scn *s, esc_arg *a)
 {
-	(void)opidx;
 	const char *start = lx->p;
 	if (*start != '$')
 		return esc_lex_error(lx, start, "expected a handle ($name) for %s", d->name);
@@ -81,14 +76,11 @@ static int handle_parse(esc_lex *lx, const char *tok_end, const esc_target *t,
 
 static int handle_is_default(const esc_arg_desc *d, const esc_arg *a)
 {
-	(void)d;
-	(void)a;
 	return 0;
 }
 
 static void handle_set_default(const esc_arg_desc *d, esc_arg *a)
 {
-	(void)d;
 	a->i = -1;
 }
 
@@ -97,8 +89,6 @@ static void handle_set_default(const esc_arg_desc *d, esc_arg *a)
 static int enum_decode(esc_rd *r, const esc_target *t, const esc_arg_desc *d,
 		       const esc_live *live, esc_arg *a)
 {
-	(void)t;
-	(void)live;
 	a->i = esc_rd_u8(r) % d->nvalues;
 	return 0;
 }
@@ -106,16 +96,11 @@ static int enum_decode(esc_rd *r, const esc_target *t, const esc_arg_desc *d,
 static void enum_encode(esc_wr *w, const esc_target *t, const esc_arg_desc *d,
 			const esc_live *live, const esc_scn *s, const esc_arg *a)
 {
-	(void)t;
-	(void)d;
-	(void)live;
-	(void)s;
 	esc_wr_u8(w, (uint8_t)a->i);
 }
 
 static void enum_print(esc_sb *b, const esc_arg_desc *d, const esc_names *nm, const esc_arg *a)
 {
-	(void)nm;
 	esc_sb_puts(b, d->values[a->i]);
 }
 
@@ -123,10 +108,6 @@ static int enum_parse(esc_lex *lx, const char *tok_end, const esc_target *t,
 		      const esc_arg_desc *d, const esc_symtab *st, unsigned opidx,
 		      const esc_scn *s, esc_arg *a)
 {
-	(void)t;
-	(void)st;
-	(void)opidx;
-	(void)s;
 	size_t len = (size_t)(tok_end - lx->p);
 	for (unsigned k = 0; k < d->nvalues; k++) {
 		if (strlen(d->values[k]) == len && memcmp(d->values[k], lx->p, len) == 0) {
@@ -135,28 +116,19 @@ static int enum_parse(esc_lex *lx, const char *tok_end, const esc_target *t,
 			return 0;
 		}
 	}
-	char list[256] = "";
-	size_t used = 0;
-	for (unsigned k = 0; k < d->nvalues && used < sizeof(list); k++) {
-		int n = snprintf(list + used, sizeof(list) - used, "%s%s", k ? " " : "",
-				 d->values[k]);
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
+	char list[256];
+	esc_join(list, sizeof(list), d->values, d->nvalues);
 	return esc_lex_error(lx, lx->p, "unknown value '%.*s' for %s (one of: %s)", (int)len,
 			     lx->p, d->name, list);
 }
 
 static int enum_is_default(const esc_arg_desc *d, const esc_arg *a)
 {
-	(void)d;
 	return a->i == 0;
 }
 
 static void enum_set_default(const esc_arg_desc *d, esc_arg *a)
 {
-	(void)d;
 	a->i = 0;
 }
 
@@ -171,8 +143,6 @@ static unsigned int_width(const esc_arg_desc *d)
 static int int_decode(esc_rd *r, const esc_target *t, const esc_arg_desc *d,
 		      const esc_live *live, esc_arg *a)
 {
-	(void)t;
-	(void)live;
 	uint64_t raw = 0, range = (uint64_t)d->max - (uint64_t)d->min;
 	unsigned w = int_width(d);
 	for (unsigned k = 0; k < w; k++)
@@ -186,9 +156,6 @@ static int int_decode(esc_rd *r, const esc_target *t, const esc_arg_desc *d,
 static void int_encode(esc_wr *w, const esc_target *t, const esc_arg_desc *d,
 		       const esc_live *live, const esc_scn *s, const esc_arg *a)
 {
-	(void)t;
-	(void)live;
-	(void)s;
 	uint64_t raw = (uint64_t)a->i - (uint64_t)d->min;
 	unsigned width = int_width(d);
 	for (unsigned k = 0; k < width; k++)
@@ -197,8 +164,6 @@ static void int_encode(esc_wr *w, const esc_target *t, const esc_arg_desc *d,
 
 static void int_print(esc_sb *b, const esc_arg_desc *d, const esc_names *nm, const esc_arg *a)
 {
-	(void)d;
-	(void)nm;
 	esc_sb_printf(b, "%lld", (long long)a->i);
 }
 
@@ -206,10 +171,6 @@ static int int_parse(esc_lex *lx, const char *tok_end, const esc_target *t,
 		     const esc_arg_desc *d, const esc_symtab *st, unsigned opidx,
 		     const esc_scn *s, esc_arg *a)
 {
-	(void)t;
-	(void)st;
-	(void)opidx;
-	(void)s;
 	char buf[32];
 	size_t len = (size_t)(tok_end - lx->p);
 	if (len == 0 || len >= sizeof(buf))
@@ -245,8 +206,6 @@ static void int_set_default(const esc_arg_desc *d, esc_arg *a)
 static int str_decode(esc_rd *r, const esc_target *t, const esc_arg_desc *d,
 		      const esc_live *live, esc_arg *a)
 {
-	(void)d;
-	(void)live;
 	unsigned tag = esc_rd_u8(r) % (t->ndict + 1);
 	if (tag < t->ndict) {
 		snprintf(a->s, sizeof(a->s), "%s", t->dict[tag]);
@@ -264,9 +223,6 @@ static int str_decode(esc_rd *r, const esc_target *t, const esc_arg_desc *d,
 static void str_encode(esc_wr *w, const esc_target *t, const esc_arg_desc *d,
 		       const esc_live *live, const esc_scn *s, const esc_arg *a)
 {
-	(void)d;
-	(void)live;
-	(void)s;
 	for (unsigned k = 0; k < t->ndict; k++) {
 		if (strcmp(t->dict[k], a->s) == 0) {
 			esc_wr_u8(w, (uint8_t)k);
@@ -282,8 +238,6 @@ static void str_encode(esc_wr *w, const esc_target *t, const esc_arg_desc *d,
 
 static void str_print(esc_sb *b, const esc_arg_desc *d, const esc_names *nm, const esc_arg *a)
 {
-	(void)d;
-	(void)nm;
 	esc_sb_putc(b, '"');
 	for (const unsigned char *p = (const unsigned char *)a->s; *p; p++) {
 		if (*p == '"' || *p == '\\')
@@ -314,10 +268,6 @@ static int str_parse(esc_lex *lx, const char *tok_end, const esc_target *t,
 		     const esc_arg_desc *d, const esc_symtab *st, unsigned opidx,
 		     const esc_scn *s, esc_arg *a)
 {
-	(void)t;
-	(void)st;
-	(void)opidx;
-	(void)s;
 	const char *p = lx->p;
 	if (*p != '"')
 		return esc_lex_error(lx, p, "expected a quoted string for %s", d->name);
@@ -355,13 +305,11 @@ static int str_parse(esc_lex *lx, const char *tok_end, const esc_target *t,
 
 static int str_is_default(const esc_arg_desc *d, const esc_arg *a)
 {
-	(void)d;
 	return a->s[0] == 0;
 }
 
 static void str_set_default(const esc_arg_desc *d, esc_arg *a)
 {
-	(void)d;
 	a->s[0] = 0;
 }
 

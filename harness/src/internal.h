@@ -49,6 +49,9 @@ void esc_sb_puts(esc_sb *b, const char *s);
 /* Returns the string (caller frees) or NULL on oom (buffer freed either way). */
 char *esc_sb_take(esc_sb *b);
 
+/* Joins n names with spaces into buf (truncating); returns buf. */
+char *esc_join(char *buf, size_t len, const char *const *names, unsigned n);
+
 /* Live resources while decoding or parsing: for each resource kind, the producer op
  * indices in order. */
 typedef struct esc_live {

@@ -153,15 +153,8 @@ static int parse_expect(parser *ps)
 	snprintf(name, sizeof(name), "%.*s", (int)n, lx->p);
 	int prof = n < sizeof(name) ? esc_profile_index(t, name) : -1;
 	if (prof < 0) {
-		char known[512] = "";
-		size_t used = 0;
-		for (unsigned i = 0; i < t->nprofiles && used < sizeof(known); i++) {
-			int k = snprintf(known + used, sizeof(known) - used, "%s%s", i ? " " : "",
-					 t->profiles[i]);
-			if (k < 0)
-				break;
-			used += (size_t)k;
-		}
+		char known[512];
+		esc_join(known, sizeof(known), t->profiles, t->nprofiles);
 		return esc_lex_error(lx, lx->p, "unknown profile '%.*s' for %s (known: %s)",
 				     (int)n, lx->p, t->name, known);
 	}

@@ -83,3 +83,17 @@ void esc_names_compute(const esc_scn *s, esc_names *nm)
 	for (unsigned i = 0; i < s->nops; i++)
 		nm->name[i] = esc_scn_result_used(s, i) ? next++ : -1;
 }
+
+char *esc_join(char *buf, size_t len, const char *const *names, unsigned n)
+{
+	size_t used = 0;
+	if (len)
+		buf[0] = 0;
+	for (unsigned k = 0; k < n && used < len; k++) {
+		int w = snprintf(buf + used, len - used, "%s%s", k ? " " : "", names[k]);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+	return buf;
+}
