@@ -8,9 +8,12 @@ packages=(
   cmake ninja-build gcc pkg-config       # build
   clang-14 libclang-rt-14-dev            # libFuzzer, ASan/UBSan runtimes for clang
   check libsubunit-dev                   # Check unit tests
+  libsodium-dev libmacaroons-dev         # trustgate: Ed25519 and macaroons
   libjansson-dev libgraphviz-dev graphviz # escapade triage: JSON/SARIF reports, chain pictures
   python3                                # command-line tests read report.json
   afl++ gnuplot-nox                      # AFL++ engine and plots for bench/time_to_escape.sh
+  duktape-dev                            # dukrealm: Duktape's single-file source, built in
+  libseccomp-dev libc6-dev               # procjail: libseccomp; static libc for its child program
 )
 
 missing=()
