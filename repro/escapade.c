@@ -1,6 +1,7 @@
 /* The `escapade` command: replay scenarios for people and for ctest, and turn what the
  * fuzzers find into reports and regressions.
  *   escapade repro FILE [--profile P] [--target T] [--trace] [--bisect]
+ *   escapade repro FILE --emit js [-o OUT]   (a program replaying FILE on the real layer)
  *   escapade check FILE... [--profile P]
  *   escapade minimize IN [-o OUT]            (minimize_cmd.c)
  *   escapade triage PATH... [-o DIR]         (triage.c and the report_*.c, graph.c writers)
@@ -27,6 +28,11 @@ static void usage(FILE *f)
 		"        replay one scenario (text form, binary container, or a raw fuzzer input\n"
 		"        with --target); exit 0 contained, 1 escape, 2 bad input, 77 unavailable;\n"
 		"        --bisect: 0 contained, 1 escape, 125 bad input or unavailable (git bisect run)\n"
+		"  repro FILE --emit js [-o OUT]\n"
+		"        write FILE as a Node.js program that replays it against the real layer and\n"
+		"        prints 'ESCAPADE: ...' marker lines (targets with an emitter: vm2model;\n"
+		"        run it with targets/vm2model/run-js.sh VERSION OUT); exit 0 written, 2 bad\n"
+		"        input or the target cannot emit\n"
 		"  check FILE... [--profile P]\n"
 		"        replay each file under every profile it has an expectation for (or only P)\n"
 		"        and compare; exit 0 all met, 1 one failed, 2 bad input\n"
@@ -57,6 +63,8 @@ typedef struct opts {
 	int trace;
 	int check;
 	int bisect;
+	const char *emit;   /* repro --emit LANG */
+	const char *output; /* repro --emit: -o FILE (default stdout) */
 	const char *files[256];
 	int nfiles;
 } opts;
@@ -81,6 +89,17 @@ static int parse_opts(int argc, char **argv, opts *o)
 				return -1;
 			}
 			*(a[2] == 'p' ? &o->profile : &o->target) = argv[++i];
+		} else if (strcmp(a, "--emit") == 0 || strcmp(a, "-o") == 0 ||
+			   strcmp(a, "--output") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "escapade: %s needs a value\n", a);
+				return -1;
+			}
+			*(a[1] == 'o' || a[2] == 'o' ? &o->output : &o->emit) = argv[++i];
+		} else if (strncmp(a, "--emit=", 7) == 0) {
+			o->emit = a + 7;
+		} else if (strncmp(a, "--output=", 9) == 0) {
+			o->output = a + 9;
 		} else if (strncmp(a, "--profile=", 10) == 0) {
 			o->profile = a + 10;
 		} else if (strncmp(a, "--target=", 9) == 0) {
@@ -156,6 +175,44 @@ static int run_one(const esc_scn *s, unsigned profile, esc_verdict *v, FILE *tra
 
 static int repro(const opts *o);
 
+/* repro --emit LANG: writes the scenario as a program (only "js" exists). Exit 0 or 2. */
+static int emit(const opts *o, const esc_scn *s, const char *path)
+{
+	if (strcmp(o->emit, "js") != 0) {
+		fprintf(stderr, "escapade repro: --emit %s: unknown language (known: js)\n", o->emit);
+		return EXIT_BAD;
+	}
+	if (!s->target->emit_js) {
+		fprintf(stderr, "%s: target %s cannot emit js\n", path, s->target->name);
+		return EXIT_BAD;
+	}
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	char err[256] = "";
+	int rc = f ? s->target->emit_js(s, f, err, sizeof(err)) : ESC_E_NOMEM;
+	if (f && fclose(f) && !rc)
+		rc = ESC_E_NOMEM;
+	if (rc) {
+		fprintf(stderr, "%s: cannot emit js: %s\n", path, err[0] ? err : esc_strerror(rc));
+		free(text);
+		return EXIT_BAD;
+	}
+	if (o->output && strcmp(o->output, "-") != 0) {
+		if (cli_write_atomic(o->output, text, len)) {
+			fprintf(stderr, "%s: cannot write: %s\n", o->output, strerror(errno));
+			free(text);
+			return EXIT_BAD;
+		}
+	} else if (fwrite(text, 1, len, stdout) != len || fflush(stdout)) {
+		fprintf(stderr, "escapade repro: cannot write the program to stdout\n");
+		free(text);
+		return EXIT_BAD;
+	}
+	free(text);
+	return EXIT_CONTAINED;
+}
+
 /* git bisect run: 0 good (contained), 1 bad (escape), 125 skip (cannot tell). */
 static int bisect_code(int rc)
 {
@@ -184,6 +241,16 @@ static int repro(const opts *o)
 	esc_scn s;
 	if (load(&s, path, o))
 		return EXIT_BAD;
+	if (o->emit) {
+		int rc = emit(o, &s, path);
+		esc_scn_clear(&s);
+		return rc;
+	}
+	if (o->output) {
+		fprintf(stderr, "escapade repro: -o is for --emit\n");
+		esc_scn_clear(&s);
+		return EXIT_BAD;
+	}
 	int prof = profile_of(s.target, o->profile, path);
 	if (prof < 0) {
 		esc_scn_clear(&s);
@@ -206,10 +273,20 @@ static int repro(const opts *o)
 	return rc;
 }
 
+/* --emit and -o belong to repro; other commands refuse them as before. */
+static int no_emit(const opts *o, const char *cmd)
+{
+	if (!o->emit && !o->output)
+		return 0;
+	fprintf(stderr, "escapade %s: unknown option %s (see escapade help)\n", cmd,
+		o->emit ? "--emit" : "-o");
+	return -1;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	opts o;
-	if (parse_opts(argc, argv, &o))
+	if (parse_opts(argc, argv, &o) || no_emit(&o, "check"))
 		return EXIT_BAD;
 	if (o.nfiles == 0) {
 		fprintf(stderr, "escapade check: no FILE given\n");
@@ -317,7 +394,7 @@ static int write_atomic(const char *path, const char *text)
 static int cmd_fmt(int argc, char **argv)
 {
 	opts o;
-	if (parse_opts(argc, argv, &o))
+	if (parse_opts(argc, argv, &o) || no_emit(&o, "fmt"))
 		return EXIT_BAD;
 	if (o.nfiles == 0) {
 		fprintf(stderr, "escapade fmt: no FILE given\n");

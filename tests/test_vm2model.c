@@ -1,6 +1,8 @@
-/* Check suites for the vm2model target: vm2_guard and vm2_normalize against a table
- * derived independently from the advisories (every require shape x nesting value x
- * profile), the regression corpus replayed per profile, and the oracle's must-flag cases.
+/* Check suites for the vm2model target's nesting half: vm2_guard and vm2_normalize
+ * against a table derived independently from the advisories (every require shape x
+ * nesting value x release), every other profile applying its release's guard, the
+ * regression corpus replayed per profile, and the oracle's must-flag cases. The membrane
+ * half has its own suite (test_vm2membrane.c).
  */
 #include <check.h>
 #include <dirent.h>
@@ -50,7 +52,7 @@ static const unsigned char js_nest_truthy[NE_NVALUES] = {
 #define NESTED "..X..XX.X" /* throws whenever nesting is truthy */
 #define RAWTRU "..X......" /* throws only for nesting === true */
 
-static const char *const guard_table[SH_NSHAPES][VM2_NPROFILES] = {
+static const char *const guard_table[SH_NSHAPES][VM2_NRELEASES] = {
 	/*                  hardened 3.11.0  3.11.1  3.11.4  3.11.7 */
 	[SH_UNDEFINED] =    { NESTED, ACCEPT, ACCEPT, NESTED, NESTED },
 	[SH_FALSE] =        { NESTED, ACCEPT, RAWTRU, NESTED, NESTED },
@@ -145,7 +147,7 @@ START_TEST(guard_every_shape)
 		}
 	}
 	/* 4 truthy nesting values x 14 non-plain shapes on the strict releases */
-	static const unsigned nthrows[VM2_NPROFILES] = {
+	static const unsigned nthrows[VM2_NRELEASES] = {
 		[VM2_HARDENED] = 56, [VM2_3_11_0] = 0, [VM2_3_11_1] = 1, [VM2_3_11_4] = 40,
 		[VM2_3_11_7] = 56,
 	};
@@ -181,7 +183,7 @@ START_TEST(advisory_cases)
 {
 	static const struct {
 		enum vm2_shape rq;
-		const char *passes; /* per profile in enum order: hardened .0 .1 .4 .7 */
+		const char *passes; /* per release in enum order: hardened .0 .1 .4 .7 */
 	} cases[] = {
 		{ SH_FALSE, ".X..." },     /* GHSA-8hg8-63c5-gwmx: only 3.11.0 accepts */
 		{ SH_UNDEFINED, ".XX.." }, /* GHSA-m4wx-m65x-ghrr: 3.11.1 checked the raw value */
@@ -189,7 +191,7 @@ START_TEST(advisory_cases)
 		{ SH_OBJECT, "XXXXX" },    /* the documented escape hatch: accepted everywhere */
 	};
 	for (unsigned k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
-		for (unsigned p = 0; p < VM2_NPROFILES; p++) {
+		for (unsigned p = 0; p < VM2_NRELEASES; p++) {
 			int pass = cases[k].passes[p] == 'X';
 			ck_assert_msg((vm2_guard(p, cases[k].rq, NE_TRUE, NULL) == 0) == pass,
 				      "case %u on %s", k, vm2model_target.profiles[p]);
@@ -273,7 +275,7 @@ START_TEST(regressions_per_profile)
 		esc_scn_clear(&scn);
 	}
 	closedir(d);
-	ck_assert_uint_ge(files, 6);
+	ck_assert_uint_ge(files, 6 + VM2_NPROFILES - VM2_NRELEASES - 4);
 	ck_assert_uint_eq(hatch, 1);
 	ck_assert_uint_ge(checked, files);
 	ck_assert_uint_gt(escapes, 0);
@@ -343,14 +345,56 @@ START_TEST(hardened_clamps_children)
 }
 END_TEST
 
+/* Every other profile applies the guard and normalize of its release: the per-class
+ * profiles hardened's, the "-all" ones the release they are named after. */
+START_TEST(profiles_apply_their_release)
+{
+	static const struct {
+		unsigned profile, release;
+	} groups[] = {
+		{ VM2_R_3_10_0, VM2_3_11_0 }, { VM2_R_3_11_1, VM2_3_11_1 },
+		{ VM2_R_3_11_4, VM2_3_11_4 }, { VM2_R_3_11_7, VM2_3_11_7 },
+	};
+	for (unsigned p = 0; p < VM2_NPROFILES; p++) {
+		unsigned rel = p < VM2_NRELEASES ? p : VM2_HARDENED;
+		for (unsigned g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+			if (groups[g].profile == p)
+				rel = groups[g].release;
+		ck_assert_uint_eq(vm2_guard_level(p), rel);
+		/* only hardened and the per-class profiles bound nested grants */
+		ck_assert_int_eq(vm2_clamps_children(p), rel == VM2_HARDENED);
+		for (unsigned sh = 0; sh < SH_NSHAPES; sh++)
+			for (unsigned n = 0; n < NE_NVALUES; n++) {
+				unsigned a = 1, b = 2;
+				ck_assert_int_eq(vm2_guard(p, sh, n, NULL), vm2_guard(rel, sh, n, NULL));
+				ck_assert_int_eq(vm2_normalize(p, sh, n, CAP_FS, &a, NULL),
+						 vm2_normalize(rel, sh, n, CAP_FS, &b, NULL));
+				ck_assert_uint_eq(a, b);
+			}
+		/* the nesting releases keep every membrane defence on */
+		if (p < VM2_NRELEASES)
+			ck_assert_uint_eq(vm2_defences(p), D_ALL);
+	}
+	/* builtins: '*' minus child_process lists every safe builtin and denies one */
+	ck_assert_uint_eq(vm2_builtin_caps(BI_STAR_MINUS_CP), vm2_builtin_caps(BI_ALL));
+	ck_assert_uint_eq(vm2_builtin_deny(BI_STAR_MINUS_CP), CAP_CHILD_PROCESS);
+	ck_assert_uint_eq(vm2_builtin_deny(BI_ALL), 0);
+	ck_assert_uint_eq(vm2_module_cap("node:child_process"), CAP_CHILD_PROCESS);
+	ck_assert_uint_eq(vm2_module_cap("module"), CAP_MODULE);
+	ck_assert_uint_eq(vm2_module_cap("node:"), 0);
+	ck_assert_uint_eq(vm2_module_cap("worker_threads"), 0);
+}
+END_TEST
+
 static Suite *vm2model_suite(void)
 {
 	Suite *s = suite_create("vm2model");
 	TCase *tc = tcase_create("options");
 	tcase_add_test(tc, js_truthiness);
-	tcase_add_loop_test(tc, guard_every_shape, 0, VM2_NPROFILES);
-	tcase_add_loop_test(tc, normalize_every_shape, 0, VM2_NPROFILES);
+	tcase_add_loop_test(tc, guard_every_shape, 0, VM2_NRELEASES);
+	tcase_add_loop_test(tc, normalize_every_shape, 0, VM2_NRELEASES);
 	tcase_add_test(tc, advisory_cases);
+	tcase_add_test(tc, profiles_apply_their_release);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("oracle");

@@ -74,8 +74,8 @@ typedef struct chk {
 	const char *action;   /* NULL: no action asked (delegate, grant) */
 	const char *resource; /* NULL: no resource asked */
 	const char *code_hex; /* RUN: hash of the code to run */
-	const char *token_id; /* identifier of the presented token */
-	unsigned nnonce;
+	const char *token_id; /* RUN: instance of the presented token (tg_tok_ref) */
+	unsigned nnonce, nfail;
 	char nonce[MAX_NONCES][TG_ID_MAX];
 	expl *e;
 } chk;
@@ -173,7 +173,7 @@ static int check_pred(void *f, const unsigned char *pred, size_t n)
 		waived = !c->use || !has(c, TG_D_NONCE_MEMORY);
 		ok = waived || !listed(v, (const char *)c->g->consumed, c->g->nconsumed);
 		if (c->nnonce < MAX_NONCES)
-			snprintf(c->nonce[c->nnonce++], TG_ID_MAX, "%s", v);
+			snprintf(c->nonce[c->nnonce++], TG_ID_MAX, "%.*s", TG_ID_MAX - 1, v);
 	} else if (strncmp(p, "code = ", 7) == 0) {
 		v = p + 7;
 		waived = c->code_hex && !has(c, TG_D_BIND_CODE);
@@ -183,10 +183,13 @@ static int check_pred(void *f, const unsigned char *pred, size_t n)
 		waived = c->token_id && !has(c, TG_D_BIND_REQUEST);
 		ok = c->token_id && (waived || strcmp(v, c->token_id) == 0);
 	}
+	const char *req_for = strncmp(p, "for = ", 6) == 0 && !waived ? c->token_id : NULL;
 	if (c->e->buf) {
 		const char *req = strncmp(p, "resource", 8) == 0 ? c->resource :
 				  strncmp(p, "action", 6) == 0 ? c->action :
 				  strncmp(p, "agent", 5) == 0 ? c->presenter : NULL;
+		if (req_for)
+			req = req_for;
 		say(c->e, " [%s]%s%s%s%s%s", p, req && !waived ? " vs " : "", req && !waived ? req : "",
 		    *how ? " (" : "", how, *how ? ")" : "");
 		say(c->e, waived ? " waived" : ok ? " ok" : " FAILS");
@@ -194,6 +197,7 @@ static int check_pred(void *f, const unsigned char *pred, size_t n)
 			say(c->e, " (t=%u)", (unsigned)c->g->clock);
 		say(c->e, ";");
 	}
+	c->nfail += !ok;
 	return ok ? 0 : -1;
 }
 
@@ -246,7 +250,9 @@ static int verify(const tg_gate *g, chk *c, const tg_blob *tok, const tg_blob *d
 		goto out;
 	rc = macaroon_verify(v, m, g->keys->root, sizeof(g->keys->root), ms, nms, &err) == 0 ? 0 : -1;
 	if (rc)
-		say(c->e, " => not authorized (a caveat fails or the chain does not verify)");
+		say(c->e, c->nfail ? " => not authorized (a caveat fails)" :
+				     " => not authorized: every caveat holds but the signature chain "
+				     "does not verify (altered, stripped, reordered or wrong key)");
 out:
 	macaroon_verifier_destroy(v);
 	for (size_t i = 0; i < MAX_DISCHARGES; i++)
@@ -331,7 +337,7 @@ int tg_gate_cross(tg_gate *g, const uint8_t *buf, unsigned n, tg_decision *d, ch
 		return decide(g, d, TG_R_POLICY, &e);
 	}
 	say(&e, " policy ok;");
-	if (crypto_sign_verify_detached(v->sig, buf, v->signed_len, g->keys->pk[v->from]) != 0) {
+	if (tg_verify(v->sig, buf, v->signed_len, g->keys->pk[v->from]) != 0) {
 		say(&e, " signature of %s FAILS", from);
 		return decide(g, d, TG_R_SIGNATURE, &e);
 	}
@@ -349,6 +355,7 @@ int tg_gate_cross(tg_gate *g, const uint8_t *buf, unsigned n, tg_decision *d, ch
 	}
 
 	chk c = { .g = g, .use = 1, .presenter = from, .e = &e };
+	char instance[TG_REF_MAX];
 	const tg_blob *dis = NULL;
 	int need_code = 0;
 	switch (v->type) {
@@ -388,7 +395,8 @@ int tg_gate_cross(tg_gate *g, const uint8_t *buf, unsigned n, tg_decision *d, ch
 		dis = &v->discharge;
 		tg_code_hash(v->code, d->code_hex);
 		c.code_hex = d->code_hex;
-		c.token_id = d->rec.token;
+		if (tg_tok_ref(&v->token, instance) == 0)
+			c.token_id = instance;
 		break;
 	default:
 		return decide(g, d, TG_R_MALFORMED, &e);

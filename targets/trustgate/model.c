@@ -92,13 +92,13 @@ int tg_ref_forged_root(tg_ref *r, unsigned holder, const char *why)
 	return (int)r->ntok++;
 }
 
-int tg_ref_discharge(tg_ref *r, int forged, unsigned family, const char *hash)
+int tg_ref_discharge(tg_ref *r, int forged, int tok, const char *hash)
 {
 	if (r->ndis >= ESC_MAX_OPS)
 		return -1;
 	tg_rdis *d = &r->dis[r->ndis];
 	d->forged = forged;
-	d->family = family;
+	d->tok = tok;
 	snprintf(d->hash, sizeof(d->hash), "%s", hash);
 	return (int)r->ndis++;
 }
@@ -197,6 +197,64 @@ void tg_ref_rights(const tg_ref *r, int t, tg_rights *o)
 			break;
 		}
 	}
+}
+
+/* The steps that made token t, root last, copies skipped. Returns how many. */
+static unsigned history(const tg_ref *r, int t, const tg_rtok **steps)
+{
+	unsigned n = 0;
+	for (int i = t; i >= 0 && n < ESC_MAX_OPS; i = r->tok[i].parent)
+		if (r->tok[i].how != RT_COPY)
+			steps[n++] = &r->tok[i];
+	return n;
+}
+
+/* The caveat a step appended: a delegation appends [agent in <receiver>]. */
+static void appended(const tg_rtok *k, unsigned *att, const char **value)
+{
+	if (k->how == RT_DELEG) {
+		*att = RA_AGENT;
+		*value = tg_principal_names[k->holder];
+	} else {
+		*att = k->att;
+		*value = k->value;
+	}
+}
+
+void tg_ref_name(const tg_ref *r, int t, char *buf, size_t len)
+{
+	const tg_rtok *steps[ESC_MAX_OPS];
+	unsigned n = history(r, t, steps);
+	tg_rights g;
+	tg_ref_rights(r, t, &g);
+	if (g.forged)
+		snprintf(buf, len, "a forged token");
+	else if (n > 1)
+		snprintf(buf, len, "tok#%u+%u", g.family, n - 1);
+	else
+		snprintf(buf, len, "tok#%u", g.family);
+}
+
+int tg_ref_same_token(const tg_ref *r, int a, int b)
+{
+	const tg_rtok *x[ESC_MAX_OPS], *y[ESC_MAX_OPS];
+	unsigned n = history(r, a, x);
+	if (n != history(r, b, y))
+		return 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (x[i] == y[i])
+			continue;
+		if (x[i]->how == RT_ISSUE || y[i]->how == RT_ISSUE || x[i]->how == RT_FORGED ||
+		    y[i]->how == RT_FORGED)
+			return 0; /* one issue per family; a forgery is itself only */
+		unsigned ax, ay;
+		const char *vx, *vy;
+		appended(x[i], &ax, &vx);
+		appended(y[i], &ay, &vy);
+		if (ax != ay || strcmp(vx, vy) != 0)
+			return 0;
+	}
+	return 1;
 }
 
 /* Does resource req lie within cav? Path segments: cav's segments are a prefix of req's. */
@@ -336,10 +394,13 @@ void tg_ref_decide(const tg_ref *r, const tg_rreq *q, tg_rdec *d)
 	const tg_rdis *x = &r->dis[q->dis];
 	if (x->forged)
 		DENY(d, ESC_FORGED_AUTHORITY, "the discharge was not minted by b");
-	if (x->family != g.family)
+	if (!tg_ref_same_token(r, x->tok, q->tok)) {
+		char was[24], now[24];
+		tg_ref_name(r, x->tok, was, sizeof(was));
+		tg_ref_name(r, q->tok, now, sizeof(now));
 		DENY(d, ESC_FORGED_AUTHORITY,
-			    "the discharge answered tok#%u's request, not tok#%u's (lifted)", x->family,
-			    g.family);
+		     "the discharge answered the submission made with %s, not %s (lifted)", was, now);
+	}
 	if (strcmp(x->hash, q->code_hash) != 0 || !tg_ref_is_validated(r, q->code_hash))
 		DENY(d, ESC_POLICY_BYPASS, "c would run code %.12s, b validated %.12s",
 			    q->code_hash, x->hash);

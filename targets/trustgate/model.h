@@ -34,7 +34,7 @@ typedef struct tg_rtok {
 
 typedef struct tg_rdis {
 	int forged;
-	unsigned family;   /* family of the token whose submission B answered */
+	int tok;           /* the token whose submission B answered */
 	char hash[TG_HEX_MAX];
 } tg_rdis;
 
@@ -81,7 +81,10 @@ int tg_ref_issue(tg_ref *r, unsigned family, unsigned holder, unsigned aud, unsi
 int tg_ref_derive(tg_ref *r, int parent, enum tg_rhow how, enum tg_ratt att, const char *value,
 		  unsigned aud, unsigned holder, const char *why);
 int tg_ref_forged_root(tg_ref *r, unsigned holder, const char *why);
-int tg_ref_discharge(tg_ref *r, int forged, unsigned family, const char *hash);
+int tg_ref_discharge(tg_ref *r, int forged, int tok, const char *hash);
+/* Are tokens a and b the same capability (same issue, same caveats appended in the same
+ * order; a holder's edits that left the bytes as they were count as the token itself)? */
+int tg_ref_same_token(const tg_ref *r, int a, int b);
 void tg_ref_validate(tg_ref *r, const char *hash);
 int tg_ref_is_validated(const tg_ref *r, const char *hash);
 void tg_ref_revoke(tg_ref *r, unsigned family);
@@ -94,6 +97,8 @@ void tg_ref_accepted(tg_ref *r, const tg_rreq *q);
 /* Is (from, to, type) an edge of the pipeline? */
 int tg_ref_edge(unsigned type, unsigned from, unsigned to);
 
+/* "tok#1", or "tok#1+2" for tok#1 with two caveats appended. */
+void tg_ref_name(const tg_ref *r, int t, char *buf, size_t len);
 /* "a: read on repo/app until t=100 (tok#1)". */
 void tg_ref_describe(const tg_ref *r, int t, char *buf, size_t len);
 /* Delegation chain of token t: "orch > a > c". */

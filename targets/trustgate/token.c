@@ -27,8 +27,138 @@ static void derive(const char *what, uint8_t out[32])
 			   (const unsigned char *)SEED_LABEL, sizeof(SEED_LABEL) - 1);
 }
 
+/* ---- deterministic randomness ----
+ * libmacaroons draws the nonce of a third-party caveat from randombytes_buf. A verdict
+ * must depend only on the scenario, and traces should be identical run to run, so
+ * randombytes is a ChaCha20 stream under a fixed key, rewound at every reset. This is
+ * process-wide: in a process that links trustgate, libsodium's randomness is seeded. */
+static uint8_t rng_key[32];
+static uint64_t rng_counter;
+
+static void rng_buf(void *buf, size_t n)
+{
+	uint8_t nonce[8];
+	for (int k = 0; k < 8; k++)
+		nonce[k] = (uint8_t)(rng_counter >> (8 * k));
+	rng_counter++;
+	crypto_stream_chacha20(buf, n, nonce, rng_key);
+}
+
+static uint32_t rng_random(void)
+{
+	uint32_t v;
+	rng_buf(&v, sizeof(v));
+	return v;
+}
+
+static uint32_t rng_uniform(const uint32_t upper)
+{
+	if (upper < 2)
+		return 0;
+	uint32_t min = (1u + ~upper) % upper, r;
+	do
+		r = rng_random();
+	while (r < min);
+	return r % upper;
+}
+
+static void rng_stir(void)
+{
+}
+
+static int rng_close(void)
+{
+	return 0;
+}
+
+static const char *rng_name(void)
+{
+	return "escapade-trustgate-seeded";
+}
+
+static randombytes_implementation rng = {
+	.implementation_name = rng_name, .random = rng_random, .stir = rng_stir,
+	.uniform = rng_uniform, .buf = rng_buf, .close = rng_close,
+};
+
+void tg_rng_rewind(void)
+{
+	rng_counter = 0;
+}
+
+/* ---- Ed25519, memoized ----
+ * Fuzz inputs share long prefixes, so the same messages are signed and checked again and
+ * again. Both are pure functions of their inputs; a small direct-mapped memo (keyed by a
+ * 128-bit hash of key, message and signature) returns the same answer as recomputing,
+ * so no outcome depends on it. */
+#define MEMO_SLOTS 16384
+#if defined(__clang__)
+/* A memo hit or miss must not look like new coverage to the fuzzer. */
+#define TG_NO_COVERAGE __attribute__((no_sanitize("coverage")))
+#else
+#define TG_NO_COVERAGE
+#endif
+typedef struct memo {
+	uint8_t key[16];
+	uint8_t sig[64];
+	uint8_t full;  /* 1: slot in use */
+	uint8_t valid; /* verify memo: the signature verified */
+} memo;
+static memo sign_memo[MEMO_SLOTS], verify_memo[MEMO_SLOTS];
+
+TG_NO_COVERAGE static memo *memo_slot(memo *table, const uint8_t *k1, size_t n1, const uint8_t *k2, size_t n2,
+		       const uint8_t *m, size_t n, uint8_t key[16])
+{
+	crypto_generichash_state s;
+	crypto_generichash_init(&s, NULL, 0, 16);
+	crypto_generichash_update(&s, k1, n1);
+	crypto_generichash_update(&s, k2, n2);
+	crypto_generichash_update(&s, m, n);
+	crypto_generichash_final(&s, key, 16);
+	memo *slot = &table[(key[0] | key[1] << 8) % MEMO_SLOTS];
+	uint8_t diff = (uint8_t)!slot->full;
+	for (int i = 0; i < 16; i++) /* not memcmp: its interceptor feeds the fuzzer */
+		diff |= slot->key[i] ^ key[i];
+	return diff ? NULL : slot;
+}
+
+TG_NO_COVERAGE void tg_sign(const uint8_t sk[64], const uint8_t *m, size_t n, uint8_t sig[64])
+{
+	uint8_t key[16];
+	memo *hit = memo_slot(sign_memo, sk, 64, NULL, 0, m, n, key);
+	if (hit) {
+		memcpy(sig, hit->sig, 64);
+		return;
+	}
+	crypto_sign_detached(sig, NULL, m, n, sk);
+	memo *slot = &sign_memo[(key[0] | key[1] << 8) % MEMO_SLOTS];
+	memcpy(slot->key, key, 16);
+	memcpy(slot->sig, sig, 64);
+	slot->full = 1;
+}
+
+TG_NO_COVERAGE int tg_verify(const uint8_t sig[64], const uint8_t *m, size_t n, const uint8_t pk[32])
+{
+	uint8_t key[16];
+	memo *hit = memo_slot(verify_memo, pk, 32, sig, 64, m, n, key);
+	if (hit)
+		return hit->valid ? 0 : -1;
+	int rc = crypto_sign_verify_detached(sig, m, n, pk);
+	memo *slot = &verify_memo[(key[0] | key[1] << 8) % MEMO_SLOTS];
+	memcpy(slot->key, key, 16);
+	slot->valid = rc == 0;
+	slot->full = 1;
+	return rc == 0 ? 0 : -1;
+}
+
 int tg_keys_derive(tg_keys *k)
 {
+	static int rng_ready;
+	if (!rng_ready) {
+		derive("randombytes stream", rng_key);
+		randombytes_set_implementation(&rng);
+		rng_ready = 1;
+	}
 	if (sodium_init() < 0)
 		return -1;
 	for (unsigned p = 0; p < TG_NPRINC; p++) {
@@ -129,7 +259,9 @@ int tg_tok_issue(const uint8_t key[32], const tg_keys *k, unsigned serial, unsig
 	}
 	if (m && (actions & TG_ACT_EXECUTE)) {
 		uint8_t ck[32];
-		snprintf(pred, sizeof(pred), "validate %s", resource);
+		/* one check for B, shared by every exec token: only the discharge's
+		 * [for = tok#N] ties it to the request it answered */
+		snprintf(pred, sizeof(pred), "%s", TG_CAVEAT_VALIDATE);
 		tg_caveat_key(k, pred, ck);
 		struct macaroon *n = macaroon_add_third_party_caveat(
 			m, (const unsigned char *)LOC_B, strlen(LOC_B), ck, sizeof(ck),
@@ -170,6 +302,24 @@ int tg_tok_id(const tg_blob *t, char id[TG_ID_MAX])
 		if (id[i] == 0)
 			id[i] = '?';
 	macaroon_destroy(m);
+	return 0;
+}
+
+int tg_tok_ref(const tg_blob *t, char ref[TG_REF_MAX])
+{
+	char id[TG_ID_MAX];
+	struct macaroon *m = load(t);
+	if (!m)
+		return -1;
+	const unsigned char *sig;
+	size_t n;
+	char hx[17];
+	macaroon_signature(m, &sig, &n);
+	sodium_bin2hex(hx, sizeof(hx), sig, n < 8 ? n : 8);
+	macaroon_destroy(m);
+	if (tg_tok_id(t, id))
+		return -1;
+	snprintf(ref, TG_REF_MAX, "%s/%s", id, hx);
 	return 0;
 }
 
@@ -404,6 +554,44 @@ int tg_tok_edit(const tg_blob *in, enum tg_edit e, unsigned a, unsigned b, tg_bl
 	return rc;
 }
 
+int tg_tok_resource(const tg_blob *t, char *out, size_t len)
+{
+	static pkts ps;
+	int rc = -1;
+	if (split(t, &ps))
+		return -1;
+	for (unsigned i = 0; i < ps.n; i++) {
+		const pkt *p = &ps.p[i];
+		if (strcmp(p->key, "cid") || p->n < 11 || memcmp(p->val, "resource = ", 11) ||
+		    p->n - 11 >= len || memchr(p->val, 0, p->n))
+			continue;
+		memcpy(out, p->val + 11, p->n - 11);
+		out[p->n - 11] = 0;
+		rc = 0; /* keep going: the last one is the narrowest */
+	}
+	return rc;
+}
+
+int tg_tok_digest(const tg_blob *t, uint8_t out[16])
+{
+	static pkts ps;
+	crypto_generichash_state h;
+	if (split(t, &ps))
+		return -1;
+	crypto_generichash_init(&h, NULL, 0, 16);
+	for (unsigned i = 0; i < ps.n; i++) {
+		const pkt *p = &ps.p[i];
+		if (strcmp(p->key, "location") == 0 || strcmp(p->key, "cl") == 0)
+			continue; /* hints: not covered by the signature chain */
+		uint8_t len[4] = { (uint8_t)p->n, (uint8_t)(p->n >> 8), 0, 0 };
+		crypto_generichash_update(&h, (const unsigned char *)p->key, strlen(p->key) + 1);
+		crypto_generichash_update(&h, len, sizeof(len));
+		crypto_generichash_update(&h, p->val, p->n);
+	}
+	crypto_generichash_final(&h, out, 16);
+	return 0;
+}
+
 void tg_tok_describe(const tg_blob *t, char *buf, size_t len)
 {
 	static pkts ps;
@@ -463,7 +651,7 @@ int tg_wire_build(const uint8_t sk[64], const tg_msg *m, tg_wire *w)
 	if (put(w, m->resource, 1, TG_STR_MAX - 1) || put(w, m->token, 2, TG_BLOB_MAX - 1) ||
 	    put(w, m->discharge, 2, TG_BLOB_MAX - 1) || put(w, m->code, 1, TG_STR_MAX - 1))
 		return -1;
-	crypto_sign_detached(w->b + w->n, NULL, w->b, w->n, sk);
+	tg_sign(sk, w->b, w->n, w->b + w->n);
 	w->n += 64;
 	return 0;
 }

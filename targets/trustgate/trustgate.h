@@ -30,10 +30,12 @@ extern const esc_target trustgate_target;
 #define TG_STR_MAX (ESC_MAX_STR + 1)
 #define TG_ID_MAX 16     /* "tok#64" */
 #define TG_HEX_MAX 33    /* code hash: 16 bytes in hex */
+#define TG_REF_MAX 40    /* "tok#3/9c3f2a1108d4e6b7": identifier and signature prefix */
 #define TG_WIRE_MAX (16 + TG_STR_MAX * 2 + TG_BLOB_MAX * 2 + 64)
 #define TG_MAX_MSGS ESC_MAX_OPS       /* one crossing per op at most */
 #define TG_AUDIT_MAX TG_MAX_MSGS
 #define TG_MAX_REVOKED ESC_MAX_OPS
+#define TG_CAVEAT_VALIDATE "validate" /* B's third-party caveat on every exec token */
 
 /* Principals and their trust levels: orch control (3), b review (2), a generate (1),
  * c execute (0). */
@@ -72,7 +74,7 @@ enum tg_profile {
 /* Defences of the gate (bits). */
 enum tg_defence {
 	TG_D_EXACT_MATCH = 1u << 0,  /* action/resource caveats: exact / path-segment match */
-	TG_D_BIND_REQUEST = 1u << 1, /* a discharge's `for = tok#N` must name the token */
+	TG_D_BIND_REQUEST = 1u << 1, /* a discharge's `for = ...` must name the token presented */
 	TG_D_REVOKE_AT_USE = 1u << 2, /* revocation list consulted at every use */
 	TG_D_BIND_CODE = 1u << 3,    /* a discharge's `code = H` must match the code run */
 	TG_D_AUDIENCE = 1u << 4,     /* `agent in ...` must name the presenter */
@@ -108,6 +110,12 @@ typedef struct tg_blob {
 
 /* Derives every key from the fixed seed. Returns 0, or -1 if libsodium cannot start. */
 int tg_keys_derive(tg_keys *k);
+/* Rewinds the seeded randombytes stream trustgate installs in libsodium (libmacaroons
+ * draws third-party caveat nonces from it), so every run sees the same bytes. */
+void tg_rng_rewind(void);
+/* Ed25519 detached sign / verify (0 when valid), memoized: same results as libsodium. */
+void tg_sign(const uint8_t sk[64], const uint8_t *m, size_t n, uint8_t sig[64]);
+int tg_verify(const uint8_t sig[64], const uint8_t *m, size_t n, const uint8_t pk[32]);
 /* Key B uses to discharge the third-party caveat `id`. */
 void tg_caveat_key(const tg_keys *k, const char *id, uint8_t key[32]);
 /* Hash of code, hex (TG_HEX_MAX bytes with the NUL). */
@@ -115,7 +123,7 @@ void tg_code_hash(const char *code, char hex[TG_HEX_MAX]);
 
 /* Mints tok#serial for the audience aud (mask of principals) with caveats
  * `agent in ...`, `action = ...`, `resource = ...`, `expires < expiry`, `nonce = tok#N`
- * when once, and for execute a third-party caveat for B with id "validate <resource>".
+ * when once, and for execute a third-party caveat for B with id TG_CAVEAT_VALIDATE.
  * key is the root key (a forger passes another). Returns 0 or -1. */
 int tg_tok_issue(const uint8_t key[32], const tg_keys *k, unsigned serial, unsigned aud,
 		 unsigned actions, const char *resource, uint32_t expiry, int once, tg_blob *out);
@@ -124,12 +132,22 @@ int tg_tok_issue(const uint8_t key[32], const tg_keys *k, unsigned serial, unsig
 int tg_tok_attenuate(const tg_blob *in, const char *pred, tg_blob *out);
 /* Identifier ("tok#3") into id. Returns 0 or -1. */
 int tg_tok_id(const tg_blob *t, char id[TG_ID_MAX]);
+/* The token instance: "tok#3/" and the first 8 bytes of its signature in hex. A
+ * discharge names the instance it answered ([for = ...]). Returns 0 or -1. */
+int tg_tok_ref(const tg_blob *t, char ref[TG_REF_MAX]);
 /* First third-party caveat's id into id. Returns 0, or -1 when there is none. */
 int tg_tok_third_party(const tg_blob *t, char *id, size_t idlen);
+/* Value of the token's last `resource = ...` caveat (its narrowest resource) into out.
+ * Returns 0, or -1 when it has none. */
+int tg_tok_resource(const tg_blob *t, char *out, size_t len);
+/* Digest of what the signature chain covers (every packet but the location hints):
+ * two tokens with the same digest carry the same authority. Returns 0 or -1. */
+int tg_tok_digest(const tg_blob *t, uint8_t out[16]);
 /* Writes the caveats as "[agent in a] [action = read] ..." into buf. */
 void tg_tok_describe(const tg_blob *t, char *buf, size_t len);
-/* Discharge for caveat id under key, with `code = code_hex` and `for = for_id`. */
-int tg_dis_mint(const uint8_t key[32], const char *id, const char *code_hex, const char *for_id,
+/* Discharge for caveat id under key, with `code = code_hex` and `for = for_ref` (the
+ * tg_tok_ref of the token whose submission it answers). */
+int tg_dis_mint(const uint8_t key[32], const char *id, const char *code_hex, const char *for_ref,
 		tg_blob *out);
 /* The discharge bound to the request that presents tok (macaroon_prepare_for_request). */
 int tg_dis_bind(const tg_blob *tok, const tg_blob *dis, tg_blob *out);

@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #if defined(__GNUC__)
 #define ESC_API __attribute__((visibility("default")))
@@ -64,6 +65,9 @@ typedef struct esc_arg_desc {
 	const char *const *values; /* ENUM: value names */
 	unsigned nvalues;
 	int64_t min, max;  /* INT: bounds, min <= max */
+	/* Optional (NULL for targets that do not emit programs): ENUM: per value, the text a
+	 * target's program emitter substitutes for it (nvalues entries; see emit_js below). */
+	const char *const *js_values;
 } esc_arg_desc;
 
 struct esc_ctx;
@@ -86,9 +90,13 @@ typedef struct esc_op_desc {
 	esc_arg_desc args[ESC_MAX_ARGS];
 	unsigned produces; /* resource kind index, or ESC_NO_RES */
 	esc_op_fn run;
+	/* Optional (NULL for targets that do not emit programs): the op as JavaScript, a
+	 * template the target's emit_js hook interprets. The core only stores it. */
+	const char *js;
 } esc_op_desc;
 
 struct esc_verdict;
+struct esc_scn;
 
 /* One principal of a run (a VM, a jail, an agent), for pictures of escape chains. */
 typedef struct esc_principal {
@@ -123,6 +131,10 @@ typedef struct esc_target {
 	/* Fills up to max principals of the current run (after esc_run); returns how many.
 	 * May be NULL: pictures then show the verdict chain only. */
 	unsigned (*principals)(void *state, esc_principal *out, unsigned max);
+	/* Optional: writes s as a standalone JavaScript program that replays it against the
+	 * real layer (`escapade repro FILE --emit js`). Returns 0, or a negative code with a
+	 * one-line reason in err. NULL: the target cannot emit programs. */
+	int (*emit_js)(const struct esc_scn *s, FILE *out, char *err, size_t errlen);
 } esc_target;
 
 typedef struct esc_arg {
