@@ -1,7 +1,7 @@
 /* trustgate reference authority model: what each principal SHOULD be allowed to do,
  * kept apart from the macaroons. It records how every token came to be (issued by the
  * orchestrator with which rights, attenuated how, delegated to whom, or forged), which
- * discharges B really issued for which token family and code, what B validated, what
+ * discharges B really issued for which token and code, what B validated, what
  * was revoked, which messages were already accepted, and the clock; and it decides each
  * crossing from that record alone, never by looking at the token bytes.
  *

@@ -1,6 +1,6 @@
-/* trustgate tokens and wire: the fixed-seed keys, capability macaroons through
- * libmacaroons (issue, attenuate, discharge, bind), the packet-level edits a compromised
- * holder makes (strip, reorder, flip a byte), and the signed wire format of a message.
+/* trustgate tokens and wire: the fixed-seed keys and seeded randomness, memoized Ed25519,
+ * capability macaroons through libmacaroons (issue, attenuate, discharge, bind), the
+ * packet-level edits a compromised holder makes, and the signed wire format of a message.
  */
 #include <macaroons.h>
 #include <sodium.h>

@@ -13,7 +13,7 @@
  *     boundary policy, on a genuine, unrevoked, unexpired capability that was granted to
  *     the presenter and covers the action and the resource;
  *   - C executes only code whose hash B validated in this run, on a discharge B issued for
- *     the presented token's family and that code;
+ *     that code and for the very token presented (the request it answered);
  *   - every crossing, allowed or denied, has its audit record, and the chain verifies.
  */
 #ifndef ESCAPADE_TRUSTGATE_H
