@@ -278,5 +278,7 @@ void vm2_caps_str(unsigned caps, char *buf, size_t len);
 int vm2_emit_js(const esc_scn *s, FILE *out, char *err, size_t errlen);
 
 extern const char *const vm2_key_names[K_NKEYS];
+/* Profile names in enum vm2_profile order (profiles.c). */
+extern const char *const vm2_profile_names[VM2_NPROFILES];
 
 #endif
