@@ -495,7 +495,7 @@ size_t esc_mutate_buffer(const esc_target *t, uint8_t *data, size_t size, size_t
 {
 	esc_scn s;
 	esc_rng r;
-	esc_scn_init(&s, t);
+	esc_scn_blank(&s, t);
 	esc_rng_seed(&r, seed);
 	load_any(&s, t, data, size);
 	esc_mutate(&s, &r, NULL, bytes);
@@ -509,9 +509,9 @@ size_t esc_crossover_buffer(const esc_target *t, const uint8_t *d1, size_t s1,
 {
 	esc_scn a, b, c;
 	esc_rng r;
-	esc_scn_init(&a, t);
-	esc_scn_init(&b, t);
-	esc_scn_init(&c, t);
+	esc_scn_blank(&a, t);
+	esc_scn_blank(&b, t);
+	esc_scn_blank(&c, t);
 	esc_rng_seed(&r, seed);
 	load_any(&a, t, d1, s1);
 	load_any(&b, t, d2, s2);

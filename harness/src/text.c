@@ -361,7 +361,7 @@ int esc_parse(esc_scn *s, const esc_target *const *targets, const char *text, si
 {
 	parser ps;
 	memset(&ps, 0, sizeof(ps));
-	esc_scn_init(s, NULL);
+	esc_scn_blank(s, NULL); /* every op is written whole as it is parsed */
 	ps.s = s;
 	ps.targets = targets;
 	ps.lx.err = err;

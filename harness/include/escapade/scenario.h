@@ -185,9 +185,13 @@ ESC_API int esc_verdict_from_name(const char *s);
 ESC_API int esc_profile_index(const esc_target *t, const char *s);
 ESC_API int esc_op_index(const esc_target *t, const char *s);
 
-/* Initializes an empty scenario of target t. Never fails. */
+/* Initializes an empty scenario of target t, every op slot zeroed. Never fails. */
 ESC_API void esc_scn_init(esc_scn *s, const esc_target *t);
-/* Frees notes and comments and empties s; keeps its target. Accepts NULL. */
+/* Empties s for a filler that writes every op it adds whole (decode, parse, cross-over):
+ * like esc_scn_init without zeroing the op slots. s must hold nothing to free. */
+ESC_API void esc_scn_blank(esc_scn *s, const esc_target *t);
+/* Frees notes and comments and empties s; keeps its target. Accepts NULL. Zeroes the op
+ * slots that were in use; slots at and past nops are otherwise unspecified. */
 ESC_API void esc_scn_clear(esc_scn *s);
 /* Drops ops n.. (and their comments); the rest stays valid since handles only point
  * backwards. No-op when n >= nops. */
