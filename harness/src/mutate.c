@@ -10,7 +10,7 @@
 #include "internal.h"
 
 const esc_mut_weights esc_mut_defaults = {
-	.insert = 30, .remove = 12, .dup = 6, .swap = 6, .arg = 36, .str = 10,
+	.insert = 30, .remove = 12, .dup = 6, .swap = 6, .arg = 36, .str = 10, .soft_ops = 8,
 };
 
 void esc_rng_seed(esc_rng *r, uint64_t seed)
@@ -82,6 +82,58 @@ static void pick_str(const esc_target *t, char *s, esc_rng *r)
 		s[0] = 0;
 }
 
+/* Whether argument b can take a value of argument a: the same parameter (same name and
+ * kind; enums: same value table; integers: same bounds), or, unless strict, any string
+ * (a path, a name, a piece of code flows anywhere). */
+static int alike(const esc_arg_desc *a, const esc_arg_desc *b, int strict)
+{
+	if (a->kind != b->kind)
+		return 0;
+	if (a->kind == ESC_ARG_STR && !strict)
+		return 1;
+	if (strcmp(a->name, b->name) != 0)
+		return 0;
+	switch (a->kind) {
+	case ESC_ARG_STR: return 1;
+	case ESC_ARG_ENUM: return a->values == b->values;
+	case ESC_ARG_INT: return a->min == b->min && a->max == b->max;
+	default: return 0;
+	}
+}
+
+/* Copies into a a value some op of s already has for an argument like ad (other than
+ * self): escapes need two steps to agree (two tokens on one resource, one action twice),
+ * which independent draws hit rarely. Strings come from the same parameter one time in
+ * two when it has a value elsewhere. Returns 0, or -1 when s has no such value. */
+static int reuse_value(const esc_scn *s, const esc_arg_desc *ad, const esc_arg *self,
+		       esc_rng *r, esc_arg *a)
+{
+	for (int strict = ad->kind == ESC_ARG_STR ? esc_rng_below(r, 2) : 1; strict >= 0; strict--) {
+		unsigned n = 0;
+		for (int pass = 0; pass < 2; pass++) {
+			unsigned k = pass ? esc_rng_below(r, n) : 0;
+			for (unsigned i = 0; i < s->nops; i++) {
+				const esc_op_desc *d = desc(s, i);
+				for (unsigned j = 0; j < d->nargs; j++) {
+					if (&s->ops[i].args[j] == self || !alike(&d->args[j], ad, strict))
+						continue;
+					if (!pass) {
+						n++;
+					} else if (k-- == 0) {
+						*a = s->ops[i].args[j];
+						return 0;
+					}
+				}
+			}
+			if (!n)
+				break;
+		}
+		if (ad->kind != ESC_ARG_STR)
+			break;
+	}
+	return -1;
+}
+
 /* Fills op's arguments with fresh values valid at position pos; returns -1 when a handle
  * has no producer there. */
 static int fill_args(const esc_scn *s, unsigned pos, esc_op *op, esc_rng *r)
@@ -101,9 +153,18 @@ static int fill_args(const esc_scn *s, unsigned pos, esc_op *op, esc_rng *r)
 			a->i = list[k];
 			break;
 		}
-		case ESC_ARG_ENUM: a->i = esc_rng_below(r, ad->nvalues); break;
-		case ESC_ARG_INT: a->i = pick_int(ad, ad->min, r); break;
-		case ESC_ARG_STR: pick_str(s->target, a->s, r); break;
+		case ESC_ARG_ENUM:
+		case ESC_ARG_INT:
+		case ESC_ARG_STR:
+			if (esc_rng_below(r, 2) && reuse_value(s, ad, NULL, r, a) == 0)
+				break;
+			if (ad->kind == ESC_ARG_ENUM)
+				a->i = esc_rng_below(r, ad->nvalues);
+			else if (ad->kind == ESC_ARG_INT)
+				a->i = pick_int(ad, ad->min, r);
+			else
+				pick_str(s->target, a->s, r);
+			break;
 		default: break;
 		}
 	}
@@ -124,8 +185,79 @@ static void open_hole(esc_scn *s, unsigned pos)
 	memset(&s->ops[pos], 0, sizeof(esc_op));
 }
 
+static int is_root(const esc_op_desc *d)
+{
+	for (unsigned j = 0; j < d->nargs; j++)
+		if (d->args[j].kind == ESC_ARG_HANDLE)
+			return 0;
+	return 1;
+}
+
+/* A random op of the target that produces resource kind res, or -1. One time in two it
+ * is a root (an op that needs no handle: an issuer, a constructor) when there is one:
+ * the shortest way to a fresh resource, as syzkaller prefers constructors. */
+static int pick_producer(const esc_target *t, unsigned res, esc_rng *r)
+{
+	unsigned n = 0, nroot = 0;
+	for (unsigned o = 0; o < t->nops; o++)
+		if (t->ops[o].produces == res) {
+			n++;
+			nroot += is_root(&t->ops[o]);
+		}
+	if (!n)
+		return -1;
+	int roots = nroot && esc_rng_below(r, 2);
+	unsigned k = esc_rng_below(r, roots ? nroot : n);
+	for (unsigned o = 0; o < t->nops; o++)
+		if (t->ops[o].produces == res && (!roots || is_root(&t->ops[o])) && k-- == 0)
+			return (int)o;
+	return -1;
+}
+
+#define GEN_DEPTH 5 /* producers generated for one insert, nested */
+
+/* Inserts op opidx at *pos with valid arguments, generating first, at *pos, a producer
+ * for every handle that has none before it (and, one time in four, a fresh one even
+ * when there is): a consumer deep in a chain arrives with the chain that feeds it, the
+ * way syzkaller creates the resources a call needs. Argument fixed_j (if < ESC_MAX_ARGS)
+ * is the handle fixed_h, which must lie before *pos. *pos moves past what was generated.
+ * Returns the number of ops inserted; producers inserted before a failure stay (they
+ * are valid ops). */
+static int gen_op(esc_scn *s, unsigned *pos, unsigned opidx, unsigned fixed_j, unsigned fixed_h,
+		  esc_rng *r, unsigned depth)
+{
+	const esc_target *t = s->target;
+	const esc_op_desc *d = &t->ops[opidx];
+	uint8_t list[ESC_MAX_OPS];
+	int added = 0;
+	for (unsigned j = 0; j < d->nargs; j++) {
+		const esc_arg_desc *ad = &d->args[j];
+		if (ad->kind != ESC_ARG_HANDLE || j == fixed_j)
+			continue;
+		int have = producers(s, *pos, ad->res, list) > 0;
+		if (have && esc_rng_below(r, 4))
+			continue;
+		int p = depth < GEN_DEPTH ? pick_producer(t, ad->res, r) : -1;
+		if (p >= 0 && s->nops < ESC_MAX_OPS - 1)
+			added += gen_op(s, pos, (unsigned)p, ESC_MAX_ARGS, 0, r, depth + 1);
+	}
+	if (s->nops >= ESC_MAX_OPS)
+		return added;
+	esc_op op;
+	memset(&op, 0, sizeof(op));
+	op.op = (uint8_t)opidx;
+	if (fill_args(s, *pos, &op, r))
+		return added;
+	if (fixed_j < ESC_MAX_ARGS)
+		op.args[fixed_j].i = fixed_h;
+	open_hole(s, *pos);
+	s->ops[(*pos)++] = op;
+	return added + 1;
+}
+
 /* Extends a chain: appends an op that consumes the result of an existing producer
- * (recent ones favoured), so a multi-step escape grows one link per mutation. */
+ * (recent ones favoured), so a multi-step escape grows one link per mutation; its other
+ * handles come from gen_op (existing producers, or fresh ones). */
 static int mut_extend(esc_scn *s, esc_rng *r)
 {
 	const esc_target *t = s->target;
@@ -148,15 +280,8 @@ static int mut_extend(esc_scn *s, esc_rng *r)
 			}
 	if (!n)
 		return 0;
-	unsigned k = esc_rng_below(r, n);
-	esc_op op;
-	memset(&op, 0, sizeof(op));
-	op.op = cand_op[k];
-	if (fill_args(s, s->nops, &op, r))
-		return 0;
-	op.args[cand_arg[k]].i = from;
-	s->ops[s->nops++] = op;
-	return 1;
+	unsigned k = esc_rng_below(r, n), pos = s->nops;
+	return gen_op(s, &pos, cand_op[k], cand_arg[k], from, r, 0) > 0;
 }
 
 static int mut_insert(esc_scn *s, esc_rng *r)
@@ -169,17 +294,7 @@ static int mut_insert(esc_scn *s, esc_rng *r)
 	/* append more often than not: escapes are chains that grow at the end */
 	if (esc_rng_below(r, 2))
 		pos = s->nops;
-	for (int tries = 0; tries < 8; tries++) {
-		esc_op op;
-		memset(&op, 0, sizeof(op));
-		op.op = (uint8_t)esc_rng_below(r, s->target->nops);
-		if (fill_args(s, pos, &op, r))
-			continue;
-		open_hole(s, pos);
-		s->ops[pos] = op;
-		return 1;
-	}
-	return 0;
+	return gen_op(s, &pos, esc_rng_below(r, s->target->nops), ESC_MAX_ARGS, 0, r, 0) > 0;
 }
 
 void esc_scn_remove_op(esc_scn *s, unsigned i)
@@ -317,6 +432,13 @@ static int mut_arg(esc_scn *s, esc_rng *r)
 	const esc_arg_desc *ad = &desc(s, i)->args[j];
 	esc_arg *a = &s->ops[i].args[j];
 	uint8_t list[ESC_MAX_OPS];
+	if (ad->kind != ESC_ARG_HANDLE && esc_rng_below(r, 4) == 0) {
+		esc_arg v;
+		if (reuse_value(s, ad, a, r, &v) == 0) {
+			*a = v;
+			return 1;
+		}
+	}
 	switch (ad->kind) {
 	case ESC_ARG_HANDLE: {
 		unsigned n = producers(s, i, ad->res, list);
@@ -390,28 +512,36 @@ int esc_mutate(esc_scn *s, esc_rng *r, const esc_mut_weights *w, esc_bytes_fn by
 {
 	if (!w)
 		w = &esc_mut_defaults;
-	unsigned total = w->insert + w->remove + w->dup + w->swap + w->arg + w->str;
-	if (!total)
+	if (!(w->insert + w->remove + w->dup + w->swap + w->arg + w->str))
 		return 0;
 	unsigned rounds = 1 + (esc_rng_below(r, 4) == 0) + (esc_rng_below(r, 8) == 0);
 	int changed = 0;
 	for (unsigned k = 0; k < rounds; k++) {
+		/* past soft_ops, growing gets rarer in proportion to the length */
+		unsigned wins = w->insert, wdup = w->dup;
+		if (w->soft_ops && s->nops > w->soft_ops) {
+			wins = (unsigned)((uint64_t)wins * w->soft_ops / s->nops);
+			wdup = (unsigned)((uint64_t)wdup * w->soft_ops / s->nops);
+		}
+		unsigned total = wins + w->remove + wdup + w->swap + w->arg + w->str;
+		if (!total)
+			break;
 		unsigned x = esc_rng_below(r, total);
-		if (x < w->insert) {
+		if (x < wins) {
 			changed += mut_insert(s, r);
 			continue;
 		}
-		x -= w->insert;
+		x -= wins;
 		if (x < w->remove) {
 			changed += mut_remove(s, r);
 			continue;
 		}
 		x -= w->remove;
-		if (x < w->dup) {
+		if (x < wdup) {
 			changed += mut_dup(s, r);
 			continue;
 		}
-		x -= w->dup;
+		x -= wdup;
 		if (x < w->swap) {
 			changed += mut_swap(s, r);
 			continue;

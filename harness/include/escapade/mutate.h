@@ -26,12 +26,16 @@ ESC_API uint32_t esc_rng_below(esc_rng *r, uint32_t n);
 
 /* Strategy weights: the chance of a strategy is its weight over the sum. */
 typedef struct esc_mut_weights {
-	unsigned insert;   /* a new op with valid arguments at a random position */
+	unsigned insert;   /* a new op at a random position, with producers for its handles */
 	unsigned remove;   /* drop an op; its users are re-targeted or dropped */
 	unsigned dup;      /* duplicate an op right after itself */
 	unsigned swap;     /* swap two adjacent independent ops */
 	unsigned arg;      /* change one argument within its kind */
 	unsigned str;      /* byte-level mutation of a string argument */
+	/* Length bias: past soft_ops ops, insert and dup weigh weight * soft_ops / nops, so
+	 * scenarios stay as short as escapes are (a few ops) unless length pays; 0: none.
+	 * (libFuzzer turns its own length control off for a custom mutator.) */
+	unsigned soft_ops;
 } esc_mut_weights;
 
 ESC_API extern const esc_mut_weights esc_mut_defaults;
