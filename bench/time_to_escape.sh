@@ -6,9 +6,19 @@
 # mutator, fuzz_<t>), afl-ir (AFL++ with the same mutator as a custom mutator module), and
 # a few AFL++ variants on request. In the same run: the throughput of every engine on every
 # profile and on hardened (the reference) with ESCAPADE_CONTINUE=1, and on fuzz_empty (the
-# engine's own ceiling).
+# engine's own ceiling). For a target whose fuzz binaries can time a bare fork-and-wait
+# loop (procjail, ESCAPADE_PROCJAIL_FORKBENCH), right after each of its throughput runs the
+# same binary's fork-and-wait rate, so execs/s stands next to the cost of a process.
 # Writes DIR/time_to_escape.{md,csv,png}, DIR/summary.csv and DIR/throughput.csv; prints
-# the Markdown on stdout and progress on stderr.
+# the Markdown on stdout and progress on stderr. The CSV columns:
+#   time_to_escape.csv  target,profile,engine,trial,seed,found,seconds,execs
+#                       (found: 1 escape, 0 miss, error)
+#   summary.csv         target,profile,engine,trials,escaped,failed,median_s,median_censored,
+#                       min_s,max_s,median_execs,execs_per_sec,ceiling_execs_per_sec
+#   throughput.csv      target,profile,engine,seconds,execs,execs_per_sec,ratio_to_hardened,
+#                       ratio_to_ceiling,fork_wait_per_sec,ratio_to_fork_wait,jail_spawn_per_sec
+#                       (target fuzz_empty: the ceiling; the last three are empty for a target
+#                       without a fork benchmark or when its binary printed no rate)
 # Exit 0 done, 2 usage error, 3 could not run (set-up, build, fuzzer, plot).
 set -euo pipefail
 # The whole script is one brace group, parsed before any of it runs, so editing this file
@@ -212,7 +222,17 @@ for t in "${targets[@]}"; do
 	done
 done
 ((total)) || die "no vulnerable profile to measure"
-worst=$(((total * (budget + 2) + (nprof + 2) * ${#engines[@]} * (tput + 2) + 59) / 60))
+# Targets whose fuzz binaries time a bare fork-and-wait loop when this variable says for how
+# many seconds (then as long again spawning jailed children), printing one line before the
+# first input: "procjail: bare fork+wait: N/s; jailed child spawn+...: M/s (...)".
+declare -A fork_env=([procjail]=ESCAPADE_PROCJAIL_FORKBENCH)
+fsecs=$tput # seconds per loop: as long as a throughput run
+nfork=0
+for t in "${targets[@]}"; do
+	[[ -z ${fork_env[$t]:-} ]] || nfork=$((nfork + $(wc -w <<<"hardened ${tvuln[$t]:-}")))
+done
+worst=$(((total * (budget + 2) + (nprof + 2) * ${#engines[@]} * (tput + 2) +
+	nfork * ${#engines[@]} * (2 * fsecs + 2) + 59) / 60))
 echo "$prog: ${#targets[@]} target(s), $total trials (engines: ${engines[*]}), budget $budget s each; at most about $worst min" >&2
 
 mkdir -p "$out" || die "cannot create $out"
@@ -305,15 +325,39 @@ keep_failure() { # NAME: keep the log and artifacts of a run that failed unexpec
 }
 unavailable() { grep -q 'cannot run on this machine' "$log"; }
 
+# forkbench ENGINE TARGET PROFILE: runs the engine's binary of TARGET once on a one-byte
+# input with fork_env[TARGET]=fsecs. Sets fork_rate and jail_rate (per second), both empty
+# when the binary printed no rate (the layer cannot run here: exit 77).
+forkbench() {
+	local e=$1 t=$2 p=$3 dir=$scratch/fork frc=0 line
+	local re='bare fork\+wait: ([0-9]+)/s; jailed[^:]*: ([0-9]+)/s'
+	fork_rate='' jail_rate=''
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	printf '\0' >"$dir/in"
+	(cd "$dir" && exec env ESCAPADE_PROFILE="$p" ESCAPADE_CONTINUE=1 "${fork_env[$t]}=$fsecs" \
+		timeout -k 5 $((2 * fsecs + 60)) "$(engine_bin "$e" "$t")" "$dir/in") </dev/null >"$dir/log" 2>&1 &
+	child=$!
+	wait "$child" || frc=$?
+	reap
+	line=$(grep -m 1 'bare fork+wait:' "$dir/log") || true
+	if [[ $line =~ $re ]]; then
+		fork_rate=${BASH_REMATCH[1]} jail_rate=${BASH_REMATCH[2]}
+	else
+		echo "[fork] $t $p $e: no fork+wait rate printed (exit $frc): n/a" >&2
+	fi
+}
+
 csv=$scratch/trials.csv tcsv=$scratch/tput.csv
 echo "target,profile,engine,trial,seed,found,seconds,execs" >"$csv"
-echo "target,profile,engine,seconds,execs,execs_per_sec,ratio_to_hardened,ratio_to_ceiling" >"$tcsv"
+echo "target,profile,engine,seconds,execs,execs_per_sec,ratio_to_hardened,ratio_to_ceiling,fork_wait_per_sec,ratio_to_fork_wait,jail_spawn_per_sec" >"$tcsv"
 declare -A eps_of=() ceiling=()
 n=0 failures=0 skipped=()
 
-# tput ENGINE TARGET PROFILE: one throughput run, recorded in eps_of and the CSV.
+# tput ENGINE TARGET PROFILE: one throughput run, recorded in eps_of and the CSV (then,
+# for a target in fork_env, the fork-and-wait rate of the same binary).
 tput_run() {
-	local e=$1 t=$2 p=$3 ratio ref note fam cr
+	local e=$1 t=$2 p=$3 ratio ref note fam cr fr=''
 	fam=$(engine_family "$e")
 	run_engine "$e" "$t" "$p" 1 "$tput" 1
 	if unavailable; then return 1; fi
@@ -325,7 +369,7 @@ tput_run() {
 	fi
 	if [[ $t == - ]]; then
 		ceiling[$fam]=$eps
-		echo "fuzz_empty,-,$fam,$tput,$execs,$eps,," >>"$tcsv"
+		echo "fuzz_empty,-,$fam,$tput,$execs,$eps,,,,," >>"$tcsv"
 		echo "[tput] fuzz_empty under $fam: ${eps:-?} execs/s (the ceiling)" >&2
 		return 0
 	fi
@@ -333,8 +377,14 @@ tput_run() {
 	ref=${eps_of[$t/hardened/$e]:-}
 	ratio=$(awk -v a="$eps" -v b="$ref" 'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b }')
 	cr=$(awk -v a="$eps" -v b="${ceiling[$fam]:-}" 'BEGIN { if (a != "" && b > 0) printf "%.3f", a / b }')
-	echo "$t,$p,$e,$tput,$execs,$eps,$ratio,$cr" >>"$tcsv"
+	fork_rate='' jail_rate=''
+	if [[ -n ${fork_env[$t]:-} ]]; then
+		forkbench "$e" "$t" "$p"
+		fr=$(awk -v a="$eps" -v b="$fork_rate" 'BEGIN { if (a != "" && b > 0) printf "%.3f", a / b }')
+	fi
+	echo "$t,$p,$e,$tput,$execs,$eps,$ratio,$cr,$fork_rate,$fr,$jail_rate" >>"$tcsv"
 	if [[ $p == hardened ]]; then note=' (reference)'; else note=${ratio:+ (${ratio}x hardened)}; fi
+	[[ -z $fork_rate ]] || note+="; bare fork+wait $fork_rate/s (execs/s ÷ fork+wait ${fr:-?}), jailed spawn $jail_rate/s"
 	echo "[tput] $t $p $e: ${eps:-?} execs/s$note" >&2
 }
 
@@ -472,34 +522,53 @@ md=$scratch/table.md
 	echo "- execs/s: $tput s with ESCAPADE_CONTINUE=1, seed 1; ceiling: fuzz_empty under the same engine in the" \
 		"same run (libFuzzer's byte mutations; AFL++'s havoc from the 1-byte seed, where a one-entry queue" \
 		"costs AFL++ more per exec than a real target's queue does, so a target can pass that \"ceiling\")"
+	forkt=''
+	for t in "${targets[@]}"; do [[ -z ${fork_env[$t]:-} ]] || forkt+="${forkt:+, }$t"; done
+	if [[ -n $forkt ]]; then
+		echo "- fork+wait/s ($forkt): the bare fork-and-wait rate (fork a child that exits, waitpid) timed" \
+			"for $fsecs s by the target itself, in a fresh process of the binary the engine fuzzes (one" \
+			"one-byte input), right after each throughput run; ÷ fork+wait: execs/s over that rate;" \
+			"jailed spawn/s: the target's jailed-child spawn+answer+kill rate, timed next in the same" \
+			"process (\"n/a\": the binary printed no rate, e.g. exit 77 where the layer cannot run)"
+	fi
 	echo "- engines:"
 	for e in "${engines[@]}"; do echo "  - \`$e\`: ${engine_about[$e]}"; done
 	echo
-	awk -F, -v budget="$budget" -v engines="${engines[*]}" '
-		FILENAME == ARGV[1] { if (FNR > 1) eps[$1 "/" $2 "/" $3] = $6; if ($1 == "fuzz_empty") ceil[$3] = $6; next }
+	awk -F, -v budget="$budget" -v engines="${engines[*]}" -v forkt="${!fork_env[*]}" '
+		FILENAME == ARGV[1] {
+			if (FNR > 1) { k = $1 "/" $2 "/" $3; eps[k] = $6; fw[k] = $9; fr[k] = $10; js[k] = $11 }
+			if ($1 == "fuzz_empty") ceil[$3] = $6
+			next
+		}
 		FNR == 1 { next }
 		function fam(e) { return e ~ /^libfuzzer/ ? "libfuzzer" : "afl" }
 		function pct(a, b) { return (a != "" && b > 0) ? sprintf("%.0f%%", 100 * a / b) : "-" }
 		function num(v) { return v == "" ? "-" : v }
+		function na(v) { return v == "" ? "n/a" : v }
+		# the fork columns of key k, for a target with a fork benchmark
+		function forkcells(k) { return hf ? sprintf(" %s | %s | %s |", na(fw[k]), fr[k] == "" ? "n/a" : sprintf("%.2f", fr[k]), na(js[k])) : "" }
 		{
 			if (!($1 in seen)) {
 				seen[$1] = 1
+				hf = ($1 in hasfork)
 				print ""
 				print "## " $1
 				print ""
-				print "| profile | engine | escaped | median s | min s | max s | median execs | execs/s | of ceiling |"
-				print "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+				print "| profile | engine | escaped | median s | min s | max s | median execs | execs/s | of ceiling |" \
+					(hf ? " fork+wait/s | ÷ fork+wait | jailed spawn/s |" : "")
+				print "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" (hf ? " ---: | ---: | ---: |" : "")
 				for (j = 1; j <= ne; j++) {
-					e = elist[j]; v = eps[$1 "/hardened/" e]
-					printf "| hardened (reference) | %s | - | - | - | - | - | %s | %s |\n", e, num(v), pct(v, ceil[fam(e)])
+					e = elist[j]; k = $1 "/hardened/" e; v = eps[k]
+					printf "| hardened (reference) | %s | - | - | - | - | - | %s | %s |%s\n", e, num(v), pct(v, ceil[fam(e)]), forkcells(k)
 				}
 			}
 			rate = sprintf("%d/%d", $5, $4); if ($6 > 0) rate = rate sprintf(", %d failed", $6)
 			med = $7 == "" ? "-" : ($8 == 1 ? "> " budget : sprintf("%.2f", $7))
 			mn = $9 == "" ? "-" : sprintf("%.2f", $9); mx = $10 == "" ? "-" : sprintf("%.2f", $10)
-			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, rate, med, mn, mx, num($11), num($12), pct($12, $13)
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%s\n", $2, $3, rate, med, mn, mx, num($11), num($12),
+				pct($12, $13), forkcells($1 "/" $2 "/" $3)
 		}
-		BEGIN { ne = split(engines, elist, " ") }' "$tcsv" "$scsv"
+		BEGIN { ne = split(engines, elist, " "); nf = split(forkt, fl, " "); for (j = 1; j <= nf; j++) hasfork[fl[j]] = 1 }' "$tcsv" "$scsv"
 	echo
 	echo "## Engine ceilings (fuzz_empty)"
 	echo
