@@ -5,6 +5,8 @@
 # cache between nights merged with corpora/<target>/ and the kept regressions, and triages
 # everything found with `escapade triage`. Live progress on stderr, a closing table on
 # stdout and in the report folder. `--quick` is the short run the README's main command is.
+# No finding is lost: an artifact stays where the fuzzer left it until a triage that read
+# it has written its report (killed or untriaged nights are carried into the next one).
 #
 # Exit 0 nothing new, 1 a new escape, a sanitizer finding (crash, leak, hang) or a kept
 # regression that escaped again, 2 usage error or could not run (the reason is printed),
@@ -41,13 +43,15 @@ help="$usage
 
 Report folder: summary.md (the closing table and the result), results.tsv, triage/
 (report.json, report.sarif, summary.md and a minimized .scn per finding), artifacts/<t>/
-(libFuzzer) or afl/<t>/<instance>/{crashes,hangs}/ (AFL++), logs/.
+(libFuzzer) or afl/<t>/<instance>/{crashes,hangs}/ (AFL++), logs/; carried/<report>/ the
+artifacts of earlier nights no complete triage had read, triaged again here; .pending
+while its own artifacts wait for a complete triage (the next night carries them).
 Exit 0 nothing new, 1 new escape / sanitizer finding / regression, 2 usage or could not
 run, 130 interrupted."
 die_usage() { printf '%s: %s\n%s\n' "$prog" "$1" "$usage" >&2; exit 2; }
 is_uint() { [[ $1 =~ ^[0-9]+$ ]] && ((10#$1 > 0)); }
 
-quick=0 budget='' engine=libfuzzer jobs='' profile=hardened want_targets='' out='' build=1 lfdir=''
+quick=0 budget='' engine=libfuzzer jobs='' profile=hardened want_targets='' out='' build=1 lfdir='' failed=0
 while (($#)); do
 	opt=$1 val='' has_val=0
 	case $opt in
@@ -87,6 +91,10 @@ if ((quick)) && [[ -n $budget ]]; then die_usage "--quick and --budget together:
 
 # ---- from here on, "could not run" is exit 2 with the reason ----
 die() { echo "$prog: could not run: $1" >&2; exit 2; }
+# safe CMD...: a step that must not be cut in half (a rename, a symlink swap): run with
+# SIGINT/SIGTERM/SIGHUP ignored, so a Ctrl-C on the terminal cannot kill it; the script's
+# own handler still sees the signal and stops after it.
+safe() { (trap '' INT TERM HUP; exec "$@"); }
 start_cwd=$PWD
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd) || die "cannot find the source tree"
 cd "$root" || die "cannot enter $root"
@@ -177,8 +185,29 @@ work=$out/.work-${name#report-}
 if [[ $profile == hardened ]]; then cdir=$out/corpus; else cdir=$out/corpus-$profile; fi
 
 # Left-overs of a night that was killed (we hold the lock, so nobody else is running):
-# hidden report and work folders are incomplete by construction.
-rm -rf "$out"/.work-* "$out"/.report-*.tmp 2>/dev/null
+# work folders are incomplete by construction.
+rm -rf "$out"/.work-* 2>/dev/null
+# Findings are never lost: an artifact stays where the fuzzer left it until a triage that
+# read it has written its report. Pending are a killed night's hidden report folder and a
+# report whose triage did not complete: both hold .pending, which names their profile. A
+# night of that profile (or any night, for a folder without the name) triages a copy of
+# their artifacts (carried/<report>/) and releases them (removes the hidden folder, or the
+# .pending mark) only once its own triage report is complete.
+has_artifacts() { # DIR: any fuzzer artifact under DIR/artifacts or DIR/afl
+	[[ -n $(find "$1/artifacts" "$1/afl" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \
+		-o -name 'oom-*' -o -name 'id:*' \) -print -quit 2>/dev/null) ]]
+}
+release() { # DIR: its artifacts were triaged (or there are none)
+	if [[ ${1##*/} == .report-*.tmp ]]; then safe rm -rf "$1"; else safe rm -f "$1/.pending"; fi
+}
+pending=()
+for d in "$out"/.report-*.tmp "$out"/report-*; do
+	[[ -d $d && ! -L $d ]] || continue
+	[[ ${d##*/} == .report-*.tmp || -e $d/.pending ]] || continue
+	has_artifacts "$d" || { release "$d"; continue; }
+	p=$(head -n 1 "$d/.pending" 2>/dev/null)
+	[[ -z $p || $p == "$profile" ]] && pending+=("$d") # replayed under its own profile only
+done
 # The cache: DIR/<t> is a symlink to .<t>.<stamp>, a complete merged folder never changed
 # after it was made; a night builds .<t>.<stamp>.tmp, renames it, and swaps the symlink
 # with rename(2). Here: drop unfinished merges and link temporaries, drop folders no
@@ -203,7 +232,26 @@ recover_cache() {
 }
 recover_cache
 mkdir -p "$rtmp/logs" "$work/tmp" "$cdir" || die "cannot create the night's folders under $out"
+printf '%s\n' "$profile" >"$rtmp/.pending" || die "cannot write $rtmp/.pending"
 mv -f "$blog" "$rtmp/logs/build.log" 2>/dev/null || rm -f "$blog"
+# The pending artifacts, copied (a report's own finds only: what it carried is still
+# pending where it came from). A source whose copy failed stays pending, untouched.
+carried=() carry_notes=()
+for d in "${pending[@]}"; do
+	src=${d##*/} dst=''
+	src=${src#.} src=${src%.tmp}
+	dst=$rtmp/carried/$src
+	if mkdir -p "$dst" && { [[ ! -d $d/artifacts ]] || cp -a "$d/artifacts" "$dst/"; } &&
+		{ [[ ! -d $d/afl ]] || cp -a "$d/afl" "$dst/"; }; then
+		carried+=("$d")
+		carry_notes+=("$(rel "$d"): $(find "$dst" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'id:*' \) | wc -l) artifact(s), $([[ ${d##*/} == .report-* ]] && echo "a killed night" || echo "triage not complete")")
+	else
+		rm -rf "$dst"
+		carry_notes+=("$(rel "$d"): could not copy its artifacts; left pending")
+		failed=1
+	fi
+done
+((${#carried[@]} == 0)) || echo "== carried: ${#carried[@]} earlier night(s) with artifacts no complete triage has read" >&2
 
 # ---- processes: every fuzzer, merge and triage leads a process group of its own ----
 children=() interrupted=0 term_at=0 now=0
@@ -229,10 +277,6 @@ spawn() {
 	env "${envs[@]}" setsid "$@" </dev/null >"$log" 2>&1 &
 	children+=($!)
 }
-# safe CMD...: a step that must not be cut in half (a rename, a symlink swap): run with
-# SIGINT/SIGTERM/SIGHUP ignored, so a Ctrl-C on the terminal cannot kill it; the script's
-# own handler still sees the signal and stops after it.
-safe() { (trap '' INT TERM HUP; exec "$@"); }
 # shellcheck disable=SC2317  # invoked from the trap
 on_signal() {
 	if ((interrupted)); then
@@ -311,7 +355,7 @@ count_files() { # DIR [find predicates]: regular files directly in DIR
 # ---- per target ----
 declare -A r_engine=() r_execs=() r_eps=() r_edges=() r_corpus=() r_status=() r_secs=() r_cache_before=()
 declare -A r_new=() r_known=() r_san=() r_afl_edges=() why_fuzz=()
-done_targets=() failed=0
+done_targets=()
 fuzz_total=0 # ms of fuzzing so far
 ntargets=${#targets[@]}
 if [[ $engine == libfuzzer ]]; then engine_desc="libFuzzer -fork=$jobs"; else engine_desc="AFL++ -M main (CmpLog) + $((jobs - 1)) -S"; fi
@@ -398,6 +442,17 @@ progress_quiet() { echo "[      ] $cur_t: $2 ($1 s)" >&2; }
 progress_merge() { progress_quiet "$1" "merging the corpus"; }
 progress_probe() { progress_quiet "$1" "probing"; }
 
+# keep_artifacts DIR T: a crash, leak, timeout or OOM that a probe or a merge run left in
+# DIR (under the work folder, removed at exit) is a finding too: into the report's
+# artifacts/T/, which triage reads.
+keep_artifacts() {
+	local f
+	for f in "$1"/crash-* "$1"/leak-* "$1"/timeout-* "$1"/oom-*; do
+		[[ -f $f ]] || continue
+		mkdir -p "$rtmp/artifacts/$2" && safe mv -n "$f" "$rtmp/artifacts/$2/"
+	done
+}
+
 # The target's code can refuse to run here (a kernel feature missing: exit 77 with "cannot
 # run on this machine"). The seeds and regressions are run once first, escapes counted,
 # not fatal: an unavailable target is skipped, not failed, and its budget goes to the rest.
@@ -409,6 +464,7 @@ probe() {
 	spawn "$pd/log" ESCAPADE_PROFILE="$profile" ESCAPADE_CONTINUE=1 TMPDIR="$work/tmp" -- \
 		"$lfdir/targets/$t/fuzz_$t" -runs=0 -timeout=25 -artifact_prefix="$pd/art/" "${dirs[@]}"
 	watch 120 progress_probe
+	keep_artifacts "$pd/art" "$t"
 	! grep -aq 'cannot run on this machine' "$pd/log"
 }
 
@@ -428,6 +484,7 @@ merge() {
 	spawn "$log" ESCAPADE_PROFILE="$profile" ESCAPADE_CONTINUE=1 TMPDIR="$work/tmp" -- \
 		"$lfdir/targets/$t/fuzz_$t" -merge=1 -timeout=25 -artifact_prefix="$work/$t/merge-art/" "$merge_tmp" "$@"
 	watch 900 progress_merge
+	keep_artifacts "$work/$t/merge-art" "$t"
 	if ((stuck || soft_stopped || rcs[0] != 0)) || ! grep -aq '^MERGE-OUTER: .* new files' "$log"; then
 		if ((interrupted)); then
 			merge_note="interrupted while merging: cache kept as it was"
@@ -609,13 +666,15 @@ for d in "$work"/*/; do # artifacts of targets that turned out unavailable are n
 	t=$(basename "$d")
 	[[ ${r_status[$t]:-} == unavailable ]] && rm -rf "$rtmp/artifacts/$t" "$rtmp/afl/$t"
 done
+# .pending stays until a triage of its artifacts completes (this night's, or a later one's)
+has_artifacts "$rtmp" || ((${#carried[@]})) || rm -f "$rtmp/.pending"
 if ! safe mv -T "$rtmp" "$report"; then
 	echo "$prog: cannot rename $rtmp to $report" >&2
 	exit 2
 fi
 tri=$report/triage
 triage_inputs=()
-for d in "$report/artifacts" "$report/afl"; do
+for d in "$report/artifacts" "$report/afl" "$report/carried"; do
 	[[ -n $(find "$d" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'id:*' \) -print -quit 2>/dev/null) ]] &&
 		triage_inputs+=("$d")
 done
@@ -677,6 +736,16 @@ fi
 
 trap '' INT TERM HUP
 
+# The report is complete: what it read is no longer pending, here or where it was carried
+# from (the copies stay in carried/).
+released=()
+if [[ $triage_state == complete || $triage_state == empty ]]; then
+	for d in "${carried[@]}"; do
+		release "$d" && released+=("$(rel "$d")")
+	done
+	rm -f "$report/.pending"
+fi
+
 # Findings per target from report.json. An escape triage calls known is a regression
 # when the kept file it matches expects this profile to contain it.
 regressed_lines=() finding_lines=() notrep=0 skipped=0
@@ -731,8 +800,13 @@ if [[ $triage_state == complete ]]; then
 	while IFS=$'\t' read -r act a b; do
 		case $act in
 		add)
-			mkdir -p "${b%/*}" && safe cp -f "$a" "$b.tmp" && safe mv -f "$b.tmp" "$b" &&
-				finding_notes+=("opened $(rel "$b")") ;;
+			if mkdir -p "${b%/*}" && safe cp -f "$a" "$b.tmp" && safe mv -f "$b.tmp" "$b"; then
+				finding_notes+=("opened $(rel "$b")")
+			else
+				rm -f "$b.tmp"
+				finding_notes+=("COULD NOT open $(rel "$b") (the finding is in triage/ only)")
+				failed=1
+			fi ;;
 		drop) safe rm -f "$a" && finding_notes+=("closed $(rel "$a"): $b") ;;
 		keep) finding_notes+=("still open $(rel "$a"): $b") ;;
 		esac
@@ -840,6 +914,20 @@ summary=$(
 		fi ;;
 	failed) echo "Triage: FAILED (exit ${triage_rc:-?}; log logs/triage.log); the artifacts are under $(rel "$report")." ;;
 	esac
+	if ((${#carry_notes[@]})); then
+		echo
+		echo "Carried over (artifacts of earlier nights no complete triage had read, under carried/):"
+		for l in "${carry_notes[@]}"; do echo "- $l"; done
+		if ((${#released[@]})); then
+			echo "- triaged now: released $(printf '%s ' "${released[@]}")"
+		else
+			echo "- still pending: they are carried again by the next night"
+		fi
+	fi
+	if [[ -e $report/.pending ]]; then
+		echo
+		echo "Pending: this report's artifacts were not triaged; the next night triages them (or run the triage above)."
+	fi
 	if ((${#finding_notes[@]})); then
 		echo
 		echo "Open findings $(rel "$fdir")/ (triaged again every night until recorded or fixed):"

@@ -1,5 +1,6 @@
 /* Option parsing and the small lookups every command shares: profile by name (or
- * $ESCAPADE_PROFILE, or the target's default), target by name, bounded numbers.
+ * $ESCAPADE_PROFILE, or the target's default), target by name, bounded numbers; notes
+ * added to a scenario the commands write.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -86,4 +87,25 @@ const esc_target *cli_target(const char *name)
 	if (!t)
 		fprintf(stderr, "escapade: unknown target '%s' (see escapade list)\n", name);
 	return t;
+}
+
+int cli_add_note(esc_scn *s, const char *text)
+{
+	if (s->nnotes >= ESC_MAX_NOTES)
+		return -1;
+	while (*text == ' ' || (*text > 0 && *text < 0x20) || *text == 0x7f)
+		text++;
+	char *d = strdup(text);
+	if (!d)
+		return -1;
+	size_t n = 0;
+	for (char *p = d; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+		if (*p != ' ')
+			n = (size_t)(p - d) + 1;
+	}
+	d[n] = 0;
+	s->notes[s->nnotes++] = d;
+	return 0;
 }

@@ -50,6 +50,13 @@ int cli_uint(const char *s, unsigned lo, unsigned hi, unsigned *out);
 /* Finds the target named name; prints "escapade: unknown target" and returns NULL. */
 const esc_target *cli_target(const char *name);
 
+/* Adds text to s as a note, each control byte (newlines too) turned into a space and
+ * blanks trimmed at both ends, as the text form keeps it: a note can name an artifact
+ * whose file name holds any byte and the scenario still prints to text that loads back.
+ * Returns 0, or -1 when s holds ESC_MAX_NOTES notes already or memory ran out (s is then
+ * unchanged). */
+int cli_add_note(esc_scn *s, const char *text);
+
 /* ---- files ---- */
 
 /* Reads a whole regular file of at most max bytes into a NUL-terminated malloc'd buffer.

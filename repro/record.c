@@ -36,18 +36,6 @@ static const char *basename_of(const char *p)
 	return s ? s + 1 : p;
 }
 
-static void add_note(esc_scn *s, const char *text)
-{
-	if (s->nnotes >= ESC_MAX_NOTES)
-		return;
-	char *d = strdup(text);
-	if (!d)
-		return;
-	for (char *p = d; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
-	s->notes[s->nnotes++] = d;
-}
 
 static void describe_refusal(const rp_result *r, char *buf, size_t len)
 {
@@ -188,7 +176,7 @@ int cmd_record(int argc, char **argv)
 			describe_refusal(&x, why, sizeof(why));
 			char note[300];
 			snprintf(note, sizeof(note), "profile %s: %s", s->target->profiles[p], why);
-			add_note(s, note);
+			cli_add_note(s, note);
 		}
 		if (p == (unsigned)prof && !(x.cls == RP_ESCAPE && x.v.kind == v.kind &&
 					     x.v.signature == v.signature)) {
@@ -202,7 +190,7 @@ int cmd_record(int argc, char **argv)
 	char note[400];
 	snprintf(note, sizeof(note), "recorded by escapade from %s: %s under %s: %s",
 		 basename_of(in), esc_verdict_name(v.kind), s->target->profiles[prof], v.summary);
-	add_note(s, note);
+	cli_add_note(s, note);
 	char *text = esc_print(s);
 	if (!text) {
 		fprintf(stderr, "%s: out of memory\n", in);

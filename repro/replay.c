@@ -264,6 +264,16 @@ static int parse_frame(const char *line, const char *end, char *func, size_t fun
 	return (int)num;
 }
 
+/* Control bytes of s into '?': what a report names goes into one-line notes and
+ * messages. Returns s. */
+static char *printable(char *s)
+{
+	for (char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
+}
+
 static void word_after(const char *p, const char *end, char *out, size_t outlen)
 {
 	size_t n = 0;
@@ -300,6 +310,8 @@ rp_class rp_classify_report(const char *report, char *type, size_t typelen,
 					word_after(w, end, type, typelen);
 					if (strcmp(type, "attempting") == 0)
 						word_after(w + 11, end, type, typelen);
+					if (!type[0] && typelen)
+						snprintf(type, typelen, "unknown");
 				}
 			} else if (ub && ub < end) {
 				cls = RP_CRASH;
@@ -309,7 +321,8 @@ rp_class rp_classify_report(const char *report, char *type, size_t typelen,
 					if (*q == '/')
 						loc = q + 1;
 				snprintf(frames[0], 128, "%.*s", (int)(ub - loc), loc);
-				*nframes = 1;
+				*nframes = frames[0][0] != 0; /* no location: no frame */
+				printable(frames[0]);
 			}
 		} else if (*nframes < RP_NFRAMES) {
 			char func[128];
@@ -318,8 +331,8 @@ rp_class rp_classify_report(const char *report, char *type, size_t typelen,
 				break; /* the next stack ("allocated by", "previously freed by") */
 			if (num >= 0) {
 				started = 1;
-				if (!is_runtime_frame(func))
-					snprintf(frames[(*nframes)++], 128, "%s", func);
+				if (func[0] && !is_runtime_frame(func))
+					printable(strcpy(frames[(*nframes)++], func));
 			}
 		}
 		line = *end ? end + 1 : end;

@@ -46,9 +46,11 @@ void rp_result_clear(rp_result *r);
  * caller clears it after use). Returns 0, or -1 with out->cls RP_FAILED and out->why. */
 int rp_replay(const esc_scn *s, unsigned profile, unsigned timeout_ms, rp_result *out);
 
-/* Parses a sanitizer report: sets type (e.g. "heap-buffer-overflow", "leak",
- * "undefined-behavior") and the top frames. Returns RP_CRASH, RP_LEAK, or RP_CONTAINED
- * when report holds no sanitizer error. */
+/* Parses a sanitizer report: sets type (one word: "heap-buffer-overflow", "leak",
+ * "undefined-behavior", "unknown" when the report names none) and the top frames (never
+ * empty; control bytes as '?', since they end up in one-line notes). Returns RP_CRASH,
+ * RP_LEAK, or RP_CONTAINED (type "" and no frames) when report holds no sanitizer
+ * error. */
 rp_class rp_classify_report(const char *report, char *type, size_t typelen,
 			    char frames[RP_NFRAMES][128], unsigned *nframes);
 

@@ -379,12 +379,7 @@ static void add_note(esc_scn *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	for (char *p = buf; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
-	char *d = strdup(buf);
-	if (d)
-		s->notes[s->nnotes++] = d;
+	cli_add_note(s, buf); /* an input's path may hold any byte */
 }
 
 static void minimize_entry(triage_run *tr, tr_entry *e)

@@ -5,15 +5,22 @@
 #   fuzz_replay.sh FUZZ_BIN FILE PROFILE KIND      (e.g. privilege-amplification)
 # An escape must make the binary die (abort) after printing "verdict: ESCAPE KIND", and
 # where a stack is printed (libFuzzer) it must pass through escape_<kind>(); a contained
-# run must exit 0 without a verdict line.
+# run must exit 0 without a verdict line, and with LeakSanitizer on: a contained run ends
+# normally, so anything it leaked is a leak (an escape aborts mid-run and may leave memory
+# behind legitimately, so there leak detection is off).
 set -u
 bin=$1 file=$2 profile=$3 want=$4
-out=$(ESCAPADE_PROFILE=$profile ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} "$bin" "$file" 2>&1)
+if [ "$want" = contained ]; then leaks=1; else leaks=0; fi
+out=$(ESCAPADE_PROFILE=$profile ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=$leaks" "$bin" "$file" 2>&1)
 rc=$?
 if [ "$want" = contained ]; then
   if [ $rc -ne 0 ] || grep -q "verdict: ESCAPE" <<<"$out"; then
     printf '%s\n' "$out" | tail -n 20
-    echo "FAIL: expected contained under $profile, got rc=$rc"
+    if grep -q "ERROR: LeakSanitizer" <<<"$out"; then
+      echo "FAIL: contained under $profile, but it leaked (rc=$rc)"
+    else
+      echo "FAIL: expected contained under $profile, got rc=$rc"
+    fi
     exit 1
   fi
   echo "ok: contained under $profile"

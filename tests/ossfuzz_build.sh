@@ -38,5 +38,7 @@ for t in $targets; do
     fail=1
   fi
 done
-[ -x "$OUT/fuzz_scn" ] && echo "ok   fuzz_scn installed" || { echo "FAIL: fuzz_scn missing"; fail=1; }
+for f in fuzz_scn fuzz_triage; do
+  if [ -x "$OUT/$f" ]; then echo "ok   $f installed"; else echo "FAIL: $f missing"; fail=1; fi
+done
 exit $fail

@@ -702,10 +702,28 @@ START_TEST(load_buf_forms)
 	ck_assert_uint_eq(sb.nops, 2);
 	ck_assert_int_eq(esc_scn_cmp_ops(&sb, &sc), 0);
 
-	/* empty and oversized buffers */
-	ck_assert_int_eq(esc_load_buf(&sb, targets, "e", raw, 0, &test_target, err, sizeof(err)),
+	/* empty: a raw fuzzer input's empty scenario (what the fuzz binary ran), else refused */
+	ck_assert_int_eq(esc_load_buf(&sb, targets, "e", raw, 0, &test_target, err, sizeof(err)), 0);
+	ck_assert_ptr_eq(sb.target, &test_target);
+	ck_assert_uint_eq(sb.nops, 0);
+	ck_assert_int_eq(esc_load_buf(&sb, targets, "e", raw, 0, NULL, err, sizeof(err)),
 			 ESC_E_PARSE);
 	ck_assert_str_eq(err, "e: empty file");
+	/* a refusal is one line: control bytes of the input become '?'; a NUL in a
+	 * container's target name names no target */
+	static const uint8_t nl_name[] = "ESC\x01\x03" "a\nb\x07";
+	ck_assert_int_eq(esc_load_buf(&sb, targets, "n", nl_name, sizeof(nl_name) - 1, NULL, err,
+				      sizeof(err)), ESC_E_PARSE);
+	ck_assert_str_eq(err, "n: unknown target 'a?b' in binary container");
+	static const uint8_t nul_name[] = "ESC\x01\x05test\0\x07";
+	ck_assert_int_eq(esc_load_buf(&sb, targets, "z", nul_name, sizeof(nul_name) - 1, NULL, err,
+				      sizeof(err)), ESC_E_PARSE);
+	ck_assert_ptr_nonnull(strstr(err, "unknown target 'test' in binary container"));
+	static const char cr_token[] = "target test\nno\rp\n";
+	ck_assert_int_eq(esc_load_buf(&sb, targets, "c", (const uint8_t *)cr_token,
+				      sizeof(cr_token) - 1, NULL, err, sizeof(err)), ESC_E_PARSE);
+	ck_assert_ptr_null(strchr(err, '\r'));
+	/* oversized */
 	uint8_t *big = calloc(1, (size_t)ESC_MAX_FILE + 1);
 	ck_assert_ptr_nonnull(big);
 	ck_assert_int_eq(esc_load_buf(&sb, targets, "big", big, ESC_MAX_FILE + 1, &test_target, err,

@@ -319,6 +319,20 @@ START_TEST(classify_other_reports)
 	ck_assert_int_eq(rp_classify_report("just some output\nERROR: nothing\n", type,
 					    sizeof(type), fr, &n), RP_CONTAINED);
 	ck_assert_int_eq(rp_classify_report(NULL, type, sizeof(type), fr, &n), RP_CONTAINED);
+	/* what the target printed is not trusted to be tidy (found by fuzz_triage): a report
+	 * that names no type, an empty frame name, control bytes in names */
+	const char *odd = "==1==ERROR: AddressSanitizer:  odd\n"
+			  "    #0 0x1 in \x1b[31mfake\n"
+			  "    #1 0x2 in  x\n"
+			  "    #2 0x3 in real_one /r.c:1\n";
+	ck_assert_int_eq(rp_classify_report(odd, type, sizeof(type), fr, &n), RP_CRASH);
+	ck_assert_str_eq(type, "unknown");
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(fr[0], "?[31mfake");
+	ck_assert_str_eq(fr[1], "real_one");
+	ck_assert_int_eq(rp_classify_report(": runtime error: x\n", type, sizeof(type), fr, &n),
+			 RP_CRASH);
+	ck_assert_uint_eq(n, 0);
 }
 END_TEST
 

@@ -123,6 +123,20 @@ else
 fi
 only ro
 only . contained.scn escape.scn folder.scn garbage.bin garbage.scn kept.scn ro secret t2 err.txt out.txt
+# an artifact whose name holds control bytes: the finding's scenario names it in a note
+# and must still load (found by fuzz_triage: the note made the file unreadable)
+mkdir -p odd/vm2model
+"$esc" encode escape.scn -o "odd/vm2model/crash-$(printf 'a\033[31mb\tc')" --raw
+"$esc" triage odd --profile vm2-3.11.4 --no-minimize -o t6 >/dev/null 2>err.txt
+for f in t6/*.scn; do
+  if [ -f "$f" ] && "$esc" fmt --check "$f" >/dev/null 2>>err.txt; then
+    echo "ok   triage of an oddly named artifact: $f loads"
+  else
+    echo "FAIL triage of an oddly named artifact: $f does not load"; sed 's/^/  stderr: /' err.txt | head -4
+    fail=1
+  fi
+done
+rm -rf odd t6
 
 echo "== record"
 mkdir -p regs/vm2model

@@ -17,11 +17,27 @@ const esc_target *esc_find_target(const esc_target *const *targets, const char *
 	return NULL;
 }
 
+/* Turns the control bytes of s ('\r' of a quoted token, bytes of a binary header) into
+ * '?' in place, so that an error message stays one line. Returns s. */
+static char *printable(char *s)
+{
+	for (char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
+}
+
 int esc_load_buf(esc_scn *s, const esc_target *const *targets, const char *name,
 		 const uint8_t *buf, size_t len, const esc_target *raw_target, char *err,
 		 size_t errlen)
 {
 	esc_scn_init(s, NULL);
+	if (len == 0 && raw_target) {
+		/* what a fuzz binary runs for an empty input (libFuzzer tries it first): a
+		 * crash on it is a finding like any other */
+		esc_decode(s, raw_target, buf, 0);
+		return 0;
+	}
 	if (len == 0) {
 		snprintf(err, errlen, "%s: empty file", name);
 		return ESC_E_PARSE;
@@ -40,9 +56,11 @@ int esc_load_buf(esc_scn *s, const esc_target *const *targets, const char *name,
 		char tname[256];
 		memcpy(tname, buf + ml + 1, buf[ml]);
 		tname[buf[ml]] = 0;
-		const esc_target *t = esc_find_target(targets, tname);
+		/* a NUL inside the name is no target's name (strcmp would stop at it) */
+		const esc_target *t = memchr(tname, 0, buf[ml]) ? NULL : esc_find_target(targets, tname);
 		if (!t) {
-			snprintf(err, errlen, "%s: unknown target '%s' in binary container", name, tname);
+			snprintf(err, errlen, "%s: unknown target '%s' in binary container", name,
+				 printable(tname));
 			return ESC_E_PARSE;
 		}
 		size_t off = ml + 1 + buf[ml];
@@ -53,7 +71,7 @@ int esc_load_buf(esc_scn *s, const esc_target *const *targets, const char *name,
 		char perr[400];
 		int rc = esc_parse(s, targets, (const char *)buf, len, perr, sizeof(perr));
 		if (rc)
-			snprintf(err, errlen, "%s:%s", name, perr);
+			snprintf(err, errlen, "%s:%s", name, printable(perr));
 		return rc;
 	}
 	if (!raw_target) {

@@ -5,8 +5,10 @@
  * Whatever it is told, the open stays under the scratch root (RESOLVE_IN_ROOT): that is
  * the harness's safety net, not a defence of the layer.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -64,7 +66,17 @@ int pj_broker_open(const pj_defences *d, const pj_rule *eff, unsigned neff,
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS |
 			   (d->broker_nofollow ? RESOLVE_NO_SYMLINKS : 0),
 	};
-	int f = (int)syscall(SYS_openat2, pj_root_fd(NULL, 0), path, &how, sizeof(how));
+	/* With RESOLVE_IN_ROOT the kernel refuses a ".." it cannot prove safe while a rename
+	 * or a mount happens anywhere on the machine (EAGAIN, "the caller may retry"): a jail
+	 * being set up by another process must not turn this open into a refusal (it did:
+	 * broker-dotdot read as contained now and then with another procjail test running). */
+	int f;
+	for (unsigned tries = 0;; tries++) {
+		f = (int)syscall(SYS_openat2, pj_root_fd(NULL, 0), path, &how, sizeof(how));
+		if (f >= 0 || errno != EAGAIN || tries == 1000)
+			break;
+		sched_yield();
+	}
 	if (f < 0) {
 		int e = errno;
 		snprintf(note, notelen, "broker: \"%s\" (%s) checks out; the open fails: %s", path,

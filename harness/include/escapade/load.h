@@ -1,12 +1,15 @@
 /* Loading scenario files for the command-line tools: size limit, text-or-binary choice,
- * and one-line error messages ("FILE:LINE:COL: reason"). The fuzz entry points do not use
- * it: they never reject an input.
+ * and one-line error messages ("FILE:LINE:COL: reason").
  *
  * Forms a file may take:
  *   - text form (.scn), recognised by esc_looks_like_text;
  *   - binary container: the 4 bytes "ESC\x01", a length byte n, n bytes of target name,
  *     then the raw binary form;
- *   - raw binary form (a fuzzer artifact): needs the target named by the caller.
+ *   - raw binary form (a fuzzer artifact): needs the target named by the caller; an empty
+ *     file is then the empty scenario.
+ * A fuzz binary (harness/fuzz/fuzz_driver.c) tells the forms apart the same way, so a
+ * fuzzer artifact loaded with its target is the scenario the fuzz binary ran; where the
+ * fuzz binary runs nothing (bad text, another target's container) the loader refuses.
  */
 #ifndef ESCAPADE_LOAD_H
 #define ESCAPADE_LOAD_H
