@@ -424,7 +424,34 @@ static int pick_arg(const esc_scn *s, esc_rng *r, int want, unsigned *oi, unsign
 	return -1;
 }
 
-static int mut_arg(esc_scn *s, esc_rng *r)
+/* A number argument through the engine's byte mutator: the value (an enum's index, an
+ * integer's offset from its minimum) as a little-endian word the width the target's
+ * comparisons use, so the engine's comparison-guided mutations (a word seen in a recent
+ * comparison replaced by the other side) apply to it, then reduced into range. */
+static int bytes_number(const esc_arg_desc *ad, esc_arg *a, esc_bytes_fn bytes)
+{
+	uint8_t buf[8];
+	int is_enum = ad->kind == ESC_ARG_ENUM;
+	uint64_t raw = (uint64_t)a->i - (is_enum ? 0 : (uint64_t)ad->min);
+	size_t n = is_enum ? 4 : 8;
+	for (size_t k = 0; k < n; k++)
+		buf[k] = (uint8_t)(raw >> (8 * k));
+	size_t m = bytes(buf, n, n);
+	raw = 0;
+	for (size_t k = 0; k < m && k < n; k++)
+		raw |= (uint64_t)buf[k] << (8 * k);
+	if (is_enum) {
+		a->i = (int64_t)(raw % ad->nvalues);
+	} else {
+		uint64_t range = (uint64_t)ad->max - (uint64_t)ad->min;
+		if (range != UINT64_MAX)
+			raw %= range + 1;
+		a->i = (int64_t)((uint64_t)ad->min + raw);
+	}
+	return 1;
+}
+
+static int mut_arg(esc_scn *s, esc_rng *r, esc_bytes_fn bytes)
 {
 	unsigned i, j;
 	if (pick_arg(s, r, -1, &i, &j))
@@ -450,9 +477,13 @@ static int mut_arg(esc_scn *s, esc_rng *r)
 	case ESC_ARG_ENUM:
 		if (ad->nvalues < 2)
 			return 0;
+		if (bytes && esc_rng_below(r, 2))
+			return bytes_number(ad, a, bytes);
 		a->i = (a->i + 1 + esc_rng_below(r, ad->nvalues - 1)) % ad->nvalues;
 		return 1;
 	case ESC_ARG_INT:
+		if (bytes && esc_rng_below(r, 2))
+			return bytes_number(ad, a, bytes);
 		a->i = pick_int(ad, a->i, r);
 		return 1;
 	case ESC_ARG_STR:
@@ -548,7 +579,7 @@ int esc_mutate(esc_scn *s, esc_rng *r, const esc_mut_weights *w, esc_bytes_fn by
 		}
 		x -= w->swap;
 		if (x < w->arg) {
-			changed += mut_arg(s, r);
+			changed += mut_arg(s, r, bytes);
 			continue;
 		}
 		changed += mut_str(s, r, bytes);
