@@ -1,8 +1,9 @@
 /* Option parsing and the small lookups every command shares: profile by name (or
- * $ESCAPADE_PROFILE, or the target's default), target by name, bounded numbers; notes
- * added to a scenario the commands write.
+ * $ESCAPADE_PROFILE, or the target's default), target by name, bounded numbers; growing
+ * arrays; notes added to a scenario the commands write.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,25 @@ const esc_target *cli_target(const char *name)
 	if (!t)
 		fprintf(stderr, "escapade: unknown target '%s' (see escapade list)\n", name);
 	return t;
+}
+
+int cli_ends_with(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+	return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+void *cli_grow(void *v, size_t n, size_t *cap, size_t size, size_t first)
+{
+	if (n < *cap)
+		return v;
+	if (*cap > SIZE_MAX / 2 / size)
+		return NULL;
+	size_t want = *cap ? *cap * 2 : first;
+	void *p = realloc(v, want * size);
+	if (p)
+		*cap = want;
+	return p;
 }
 
 int cli_add_note(esc_scn *s, const char *text)

@@ -50,6 +50,15 @@ int cli_uint(const char *s, unsigned lo, unsigned hi, unsigned *out);
 /* Finds the target named name; prints "escapade: unknown target" and returns NULL. */
 const esc_target *cli_target(const char *name);
 
+/* 1 when s ends with suf, else 0. */
+int cli_ends_with(const char *s, const char *suf);
+
+/* Room for one more element in a growing array v of n elements of size bytes, *cap of
+ * them allocated: returns v itself while n < *cap, else v reallocated to twice *cap
+ * elements (first when *cap is 0) with *cap updated. Returns NULL when memory runs out;
+ * v and *cap are then unchanged and v is still the caller's to free. */
+void *cli_grow(void *v, size_t n, size_t *cap, size_t size, size_t first);
+
 /* Adds text to s as a note, each control byte (newlines too) turned into a space and
  * blanks trimmed at both ends, as the text form keeps it: a note can name an artifact
  * whose file name holds any byte and the scenario still prints to text that loads back.

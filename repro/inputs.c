@@ -18,14 +18,10 @@
 
 static int note_add(tr_srcs *s, const char *path, const char *reason)
 {
-	if (s->nbad == s->badcap) {
-		size_t cap = s->badcap ? s->badcap * 2 : 8;
-		tr_note *p = realloc(s->bad, cap * sizeof(*p));
-		if (!p)
-			return -1;
-		s->bad = p;
-		s->badcap = cap;
-	}
+	tr_note *bad = cli_grow(s->bad, s->nbad, &s->badcap, sizeof(*bad), 8);
+	if (!bad)
+		return -1;
+	s->bad = bad;
 	char *a = strdup(path), *b = strdup(reason);
 	if (!a || !b) {
 		free(a);
@@ -39,12 +35,6 @@ static int note_add(tr_srcs *s, const char *path, const char *reason)
 static int starts(const char *s, const char *p)
 {
 	return strncmp(s, p, strlen(p)) == 0;
-}
-
-static int ends(const char *s, const char *suf)
-{
-	size_t a = strlen(s), b = strlen(suf);
-	return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
 /* Name of the folder holding path ("crashes" for x/crashes/id:1), into buf. */
@@ -83,7 +73,7 @@ static const char *origin_of(const char *path)
 		return "afl-crash";
 	if ((starts(base, "id:") || starts(base, "id_")) && strcmp(parent, "hangs") == 0)
 		return "afl-hang";
-	if (ends(base, ".scn"))
+	if (cli_ends_with(base, ".scn"))
 		return "scenario";
 	return NULL;
 }
@@ -109,14 +99,10 @@ static const esc_target *hint_of(const char *path)
 
 static int src_add(tr_srcs *s, const char *path, const char *origin, const esc_target *forced)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 32;
-		tr_src *p = realloc(s->v, cap * sizeof(*p));
-		if (!p)
-			return -1;
-		s->v = p;
-		s->cap = cap;
-	}
+	tr_src *v = cli_grow(s->v, s->n, &s->cap, sizeof(*v), 32);
+	if (!v)
+		return -1;
+	s->v = v;
 	char *dup = strdup(path);
 	if (!dup)
 		return -1;

@@ -38,27 +38,17 @@ unsigned kn_op_line(const esc_scn *s, unsigned step)
 	return line;
 }
 
-static int has_suffix(const char *s, const char *suf)
-{
-	size_t a = strlen(s), b = strlen(suf);
-	return a >= b && strcmp(s + a - b, suf) == 0;
-}
-
 static int scn_filter(const struct dirent *d)
 {
-	return d->d_name[0] != '.' && has_suffix(d->d_name, ".scn");
+	return d->d_name[0] != '.' && cli_ends_with(d->d_name, ".scn");
 }
 
 static int add_entry(kn_index *ix, const kn_entry *e)
 {
-	if (ix->n == ix->cap) {
-		size_t cap = ix->cap ? ix->cap * 2 : 16;
-		kn_entry *p = realloc(ix->e, cap * sizeof(*p));
-		if (!p)
-			return -1;
-		ix->e = p;
-		ix->cap = cap;
-	}
+	kn_entry *v = cli_grow(ix->e, ix->n, &ix->cap, sizeof(*v), 16);
+	if (!v)
+		return -1;
+	ix->e = v;
 	ix->e[ix->n++] = *e;
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include "escapade/load.h"
 #include "escapade/run.h"
 #include "testtarget.h"
+#include "testutil.h"
 #include "vm2model.h"
 
 static const esc_target *const targets[] = { &test_target, &vm2model_target, NULL };
@@ -29,24 +30,6 @@ static uint64_t rng(void)
 	x ^= x >> 7;
 	x ^= x << 17;
 	return rng_state = x;
-}
-
-static void parse_ok(esc_scn *s, const char *text)
-{
-	char err[256] = "";
-	int rc = esc_parse(s, targets, text, strlen(text), err, sizeof(err));
-	ck_assert_msg(rc == 0, "parse failed (%d): %s\n%s", rc, err, text);
-}
-
-/* Runs s on a fresh runner for profile; returns the verdict. */
-static esc_verdict run_fresh(const esc_scn *s, unsigned profile)
-{
-	esc_runner r;
-	esc_verdict v;
-	ck_assert_int_eq(esc_runner_init(&r, s->target, profile), 0);
-	ck_assert_int_eq(esc_run(&r, s, &v, NULL), 0);
-	esc_runner_fini(&r);
-	return v;
 }
 
 /* ---- target tables ---- */
@@ -164,12 +147,13 @@ END_TEST
 /* The byte layout documented in argkind.c, on a hand-made scenario. */
 START_TEST(encode_layout)
 {
-	parse_ok(&sa, "target test\n"
-		      "$0 = open \"/tmp/x\" mode=rw\n"
-		      "write $0 42 off=0\n"
-		      "$1 = open \"zz\"\n"
-		      "write $1 0\n"
-		      "mix 5 beta wide=-1 half=-1\n");
+	tu_parse(&sa, targets,
+		 "target test\n"
+		 "$0 = open \"/tmp/x\" mode=rw\n"
+		 "write $0 42 off=0\n"
+		 "$1 = open \"zz\"\n"
+		 "write $1 0\n"
+		 "mix 5 beta wide=-1 half=-1\n");
 	static const uint8_t want[] = {
 		TT_OP_OPEN, 1, 1,
 		TT_OP_WRITE, 0, 45, 0, 0, 0, 0, 0, 0, 0, 0x80,
@@ -275,7 +259,7 @@ static const char canonical[] =
 
 START_TEST(text_canonical_form)
 {
-	parse_ok(&sa, messy);
+	tu_parse(&sa, targets, messy);
 	ck_assert_uint_eq(sa.nops, 6);
 	ck_assert_uint_eq(sa.nexpect, 2);
 	ck_assert_uint_eq(sa.expect[0].profile, TT_HARDENED);
@@ -288,7 +272,7 @@ START_TEST(text_canonical_form)
 	ck_assert_str_eq(text, canonical);
 
 	/* the canonical text is a fixpoint and describes the same scenario */
-	parse_ok(&sb, text);
+	tu_parse(&sb, targets, text);
 	ck_assert_int_eq(esc_scn_cmp(&sa, &sb), 0);
 	char *again = esc_print(&sb);
 	ck_assert_ptr_nonnull(again);
@@ -305,11 +289,11 @@ START_TEST(text_canonical_form)
 
 	/* stray carriage returns at the end of notes and comments are blanks too */
 	static const char cr[] = "target test\r\nnote x \r\r\n# c\r \r\nnop\r\n";
-	parse_ok(&sa, cr);
+	tu_parse(&sa, targets, cr);
 	text = esc_print(&sa);
 	ck_assert_ptr_nonnull(text);
 	ck_assert_str_eq(text, "# escapade scenario\ntarget test\nnote x\n\n# c\nnop\n");
-	parse_ok(&sb, text);
+	tu_parse(&sb, targets, text);
 	ck_assert_int_eq(esc_scn_cmp(&sa, &sb), 0);
 	free(text);
 	esc_scn_clear(&sa);
@@ -407,8 +391,8 @@ START_TEST(runner_reset_between_runs)
 {
 	esc_runner r;
 	esc_verdict v1, v2, v3;
-	parse_ok(&sa, escaping);
-	parse_ok(&sb, harmless);
+	tu_parse(&sa, targets, escaping);
+	tu_parse(&sb, targets, harmless);
 	ck_assert_int_eq(esc_runner_init(&r, &test_target, TT_HARDENED), 0);
 	ck_assert_int_eq(esc_run(&r, &sa, &v1, NULL), 0);
 	ck_assert_int_eq(v1.kind, ESC_POLICY_BYPASS);
@@ -434,7 +418,7 @@ START_TEST(runner_reset_between_runs)
 	esc_runner_fini(&r); /* accepts a released runner */
 
 	/* the profile reaches the target: lax allows the write */
-	v2 = run_fresh(&sa, TT_LAX);
+	v2 = tu_run(&sa, TT_LAX);
 	ck_assert_int_eq(v2.kind, ESC_CONTAINED);
 	ck_assert_int_eq(esc_runner_init(&r, &test_target, TT_NPROFILES), ESC_E_INVALID);
 	esc_runner_fini(&r);
@@ -476,7 +460,7 @@ END_TEST
  * state without reset no longer flags the second time. */
 START_TEST(oracle_detects_missing_reset)
 {
-	parse_ok(&sa, escaping);
+	tu_parse(&sa, targets, escaping);
 	void *st = calloc(1, test_target.state_size);
 	ck_assert_ptr_nonnull(st);
 	ck_assert_int_eq(test_target.reset(st, TT_HARDENED), 0);
@@ -523,7 +507,7 @@ START_TEST(runner_skips_users_of_failed_ops)
 		ESC_STEP_FAILED, ESC_STEP_SKIPPED, ESC_STEP_SKIPPED, ESC_STEP_OK, ESC_STEP_OK,
 		ESC_STEP_OK, ESC_STEP_OK, ESC_STEP_SKIPPED, ESC_STEP_OK, ESC_STEP_OK, ESC_STEP_OK,
 	};
-	parse_ok(&sa, text);
+	tu_parse(&sa, targets, text);
 	ck_assert_uint_eq(sa.nops, sizeof(want) / sizeof(want[0]));
 	esc_runner r;
 	esc_verdict v;
@@ -550,7 +534,7 @@ START_TEST(runner_skips_users_of_failed_ops)
 	char *t2 = malloc(sizeof(text) + sizeof(more));
 	ck_assert_ptr_nonnull(t2);
 	snprintf(t2, sizeof(text) + sizeof(more), "%s%s", text, more);
-	parse_ok(&sb, t2);
+	tu_parse(&sb, targets, t2);
 	ck_assert_int_eq(esc_run(&r, &sb, &v, NULL), 0);
 	ck_assert_int_eq(v.kind, ESC_POLICY_BYPASS);
 	ck_assert_int_eq(v.step, 11);
@@ -609,22 +593,24 @@ END_TEST
 
 START_TEST(signature_follows_data_flow)
 {
-	parse_ok(&sa, "target test\n"
-		      "$0 = open \"/tmp/x\" mode=rw\n"
-		      "write $0 42\n");
-	parse_ok(&sb, "target test\n"
-		      "nop\n"
-		      "$0 = socket port=7\n"
-		      "$1 = open \"/etc/passwd\"\n"
-		      "mix 3 gamma label=\"x\"\n"
-		      "$2 = open \"/tmp/x\" mode=rw\n"
-		      "write $1 5\n"
-		      "send $0 $1\n"
-		      "$3 = accept $0\n"
-		      "write $2 42\n"
-		      "nop\n"
-		      "write $2 3\n");
-	esc_verdict va = run_fresh(&sa, TT_HARDENED), vb = run_fresh(&sb, TT_HARDENED);
+	tu_parse(&sa, targets,
+		 "target test\n"
+		 "$0 = open \"/tmp/x\" mode=rw\n"
+		 "write $0 42\n");
+	tu_parse(&sb, targets,
+		 "target test\n"
+		 "nop\n"
+		 "$0 = socket port=7\n"
+		 "$1 = open \"/etc/passwd\"\n"
+		 "mix 3 gamma label=\"x\"\n"
+		 "$2 = open \"/tmp/x\" mode=rw\n"
+		 "write $1 5\n"
+		 "send $0 $1\n"
+		 "$3 = accept $0\n"
+		 "write $2 42\n"
+		 "nop\n"
+		 "write $2 3\n");
+	esc_verdict va = tu_run(&sa, TT_HARDENED), vb = tu_run(&sb, TT_HARDENED);
 	ck_assert_int_eq(va.kind, ESC_POLICY_BYPASS);
 	ck_assert_int_eq(vb.kind, ESC_POLICY_BYPASS);
 	ck_assert_int_eq(va.step, 1);
@@ -643,18 +629,19 @@ START_TEST(signature_follows_data_flow)
 		"target test\n$0 = open \"/tmp/x\" mode=rw\n$1 = dup $0\nwrite $1 42\n",
 	};
 	for (unsigned k = 0; k < sizeof(changed) / sizeof(changed[0]); k++) {
-		parse_ok(&sc, changed[k]);
-		esc_verdict vc = run_fresh(&sc, TT_HARDENED);
+		tu_parse(&sc, targets, changed[k]);
+		esc_verdict vc = tu_run(&sc, TT_HARDENED);
 		ck_assert_int_eq(vc.kind, ESC_POLICY_BYPASS);
 		ck_assert_msg(vc.signature != sig, "case %u: same signature", k);
 	}
 
 	/* a longer path with unrelated ops interleaved keeps its own signature */
-	parse_ok(&sa, "target test\n$0 = open \"/tmp/x\"\n$1 = dup $0\nwrite $1 42\n");
-	parse_ok(&sb, "target test\n$0 = open \"/tmp/x\"\n$9 = open \"/tmp/x\"\nnop\n"
-		      "$1 = dup $0\n$2 = dup $9\nwrite $2 1\nwrite $1 42\n");
-	va = run_fresh(&sa, TT_HARDENED);
-	vb = run_fresh(&sb, TT_HARDENED);
+	tu_parse(&sa, targets, "target test\n$0 = open \"/tmp/x\"\n$1 = dup $0\nwrite $1 42\n");
+	tu_parse(&sb, targets,
+		 "target test\n$0 = open \"/tmp/x\"\n$9 = open \"/tmp/x\"\nnop\n"
+		 "$1 = dup $0\n$2 = dup $9\nwrite $2 1\nwrite $1 42\n");
+	va = tu_run(&sa, TT_HARDENED);
+	vb = tu_run(&sb, TT_HARDENED);
 	ck_assert_int_eq(vb.step, 6);
 	ck_assert(va.signature == vb.signature);
 	esc_scn_clear(&sa);
@@ -670,8 +657,9 @@ START_TEST(load_buf_forms)
 	char err[512];
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	parse_ok(&sa, "target test\n$0 = open \"raw\\x01bytes\" mode=append\n$1 = socket port=65535\n"
-		      "send $1 $0 data=\"hello world\"\nmix -3 gamma wide=-9223372036854775808\n");
+	tu_parse(&sa, targets,
+		 "target test\n$0 = open \"raw\\x01bytes\" mode=append\n$1 = socket port=65535\n"
+		 "send $1 $0 data=\"hello world\"\nmix -3 gamma wide=-9223372036854775808\n");
 	ck_assert_int_eq(esc_container(&sa, &buf, &len), 0);
 	ck_assert_uint_gt(len, 9);
 	ck_assert_mem_eq(buf, "ESC\x01\x04test", 9);
@@ -748,7 +736,7 @@ END_TEST
 
 START_TEST(scn_copy_and_expect)
 {
-	parse_ok(&sa, "target test\nexpect lax contained\nnote n1\n# c\nnop\n# t\n");
+	tu_parse(&sa, targets, "target test\nexpect lax contained\nnote n1\n# c\nnop\n# t\n");
 	esc_scn_init(&sb, NULL);
 	ck_assert_int_eq(esc_scn_copy(&sb, &sa), 0);
 	ck_assert_int_eq(esc_scn_cmp(&sa, &sb), 0);

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "escapade/load.h"
 #include "escapade/run.h"
 #include "dukrealm.h"
+#include "testutil.h"
 
 #ifndef ESC_SOURCE_DIR
 #error "tests/CMakeLists.txt must define ESC_SOURCE_DIR"
@@ -19,12 +19,11 @@
 
 static const esc_target *const targets[] = { &dukrealm_target, NULL };
 
+/* Parses text into a fresh scenario s; the caller clears s. */
 static void parse(esc_scn *s, const char *text)
 {
-	char err[256];
 	esc_scn_init(s, &dukrealm_target);
-	int rc = esc_parse(s, targets, text, strlen(text), err, sizeof(err));
-	ck_assert_msg(rc == 0, "parse: %s", err);
+	tu_parse(s, targets, text);
 }
 
 static esc_verdict run_text(esc_runner *r, const char *text)
@@ -34,15 +33,6 @@ static esc_verdict run_text(esc_runner *r, const char *text)
 	parse(&s, text);
 	ck_assert_int_eq(esc_run(r, &s, &v, NULL), 0);
 	esc_scn_clear(&s);
-	return v;
-}
-
-static esc_verdict run_once(unsigned profile, const char *text)
-{
-	esc_runner r;
-	ck_assert_int_eq(esc_runner_init(&r, &dukrealm_target, profile), 0);
-	esc_verdict v = run_text(&r, text);
-	esc_runner_fini(&r);
 	return v;
 }
 
@@ -99,21 +89,13 @@ static const struct {
 
 START_TEST(switch_decides_regression)
 {
-	char path[512], err[256];
+	char path[512];
 	esc_scn s;
-	esc_scn_init(&s, &dukrealm_target);
 	snprintf(path, sizeof(path), "%s/%s", REGRESSIONS, switches[_i].file);
-	ck_assert_msg(esc_load_file(&s, targets, path, NULL, err, sizeof(err)) == 0, "%s", err);
-	for (unsigned p = 0; p < DUKREALM_NPROFILES; p++) {
-		esc_runner r;
-		esc_verdict v;
-		ck_assert_int_eq(esc_runner_init(&r, &dukrealm_target, p), 0);
-		ck_assert_int_eq(esc_run(&r, &s, &v, NULL), 0);
-		esc_runner_fini(&r);
-		esc_verdict_kind want = p == switches[_i].profile ? switches[_i].kind : ESC_CONTAINED;
-		ck_assert_msg(v.kind == want, "%s on %s: got %s, want %s", switches[_i].file,
-			      dukrealm_target.profiles[p], esc_verdict_name(v.kind), esc_verdict_name(want));
-	}
+	tu_load(&s, targets, path);
+	for (unsigned p = 0; p < DUKREALM_NPROFILES; p++)
+		tu_expect(&s, p, p == switches[_i].profile ? switches[_i].kind : ESC_CONTAINED,
+			  switches[_i].file);
 	esc_scn_clear(&s);
 }
 END_TEST
@@ -147,13 +129,12 @@ static const struct {
 
 START_TEST(oracle_must_flag)
 {
-	esc_verdict v = run_once(must_flag[_i].profile, must_flag[_i].text);
-	ck_assert_msg(v.kind == must_flag[_i].kind, "%s: got %s, want %s",
-		      dukrealm_target.profiles[must_flag[_i].profile], esc_verdict_name(v.kind),
-		      esc_verdict_name(must_flag[_i].kind));
+	esc_scn s;
+	parse(&s, must_flag[_i].text);
+	esc_verdict v = tu_expect(&s, must_flag[_i].profile, must_flag[_i].kind, "must-flag case");
 	ck_assert_int_ge(v.step, 1);
-	v = run_once(DUKREALM_HARDENED, must_flag[_i].text);
-	ck_assert_msg(v.kind == ESC_CONTAINED, "hardened flagged %s", esc_verdict_name(v.kind));
+	tu_expect(&s, DUKREALM_HARDENED, ESC_CONTAINED, "must-flag case");
+	esc_scn_clear(&s);
 }
 END_TEST
 

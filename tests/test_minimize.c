@@ -16,25 +16,14 @@
 #include "escapade/minimize.h"
 #include "escapade/run.h"
 #include "testtarget.h"
+#include "testutil.h"
 #include "vm2model.h"
+
+#define REGRESSIONS ESC_SOURCE_DIR "/corpora/regressions/vm2model"
 
 static const esc_target *const targets[] = { &test_target, &vm2model_target, NULL };
 
 static esc_scn sa, sb;
-
-static void parse_ok(esc_scn *s, const char *text)
-{
-	char err[256] = "";
-	int rc = esc_parse(s, targets, text, strlen(text), err, sizeof(err));
-	ck_assert_msg(rc == 0, "parse failed (%d): %s\n%s", rc, err, text);
-}
-
-static void load_ok(esc_scn *s, const char *rel)
-{
-	char path[1024], err[512];
-	snprintf(path, sizeof(path), "%s/%s", ESC_SOURCE_DIR, rel);
-	ck_assert_msg(esc_load_file(s, targets, path, NULL, err, sizeof(err)) == 0, "%s", err);
-}
 
 static char *print_ops(const esc_scn *s)
 {
@@ -131,15 +120,16 @@ static esc_verdict run_ok(esc_runner *r, const esc_scn *s)
 
 START_TEST(remove_drops_transitive_users)
 {
-	parse_ok(&sa, "target test\n"
-		      "$0 = open \"/tmp/x\"\n"
-		      "$1 = dup $0\n"
-		      "     nop\n"
-		      "$2 = socket port=7\n"
-		      "     write $1 42\n"
-		      "     send $2 $0\n"
-		      "$3 = accept $2\n"
-		      "     send $3 $1\n");
+	tu_parse(&sa, targets,
+		 "target test\n"
+		 "$0 = open \"/tmp/x\"\n"
+		 "$1 = dup $0\n"
+		 "     nop\n"
+		 "$2 = socket port=7\n"
+		 "     write $1 42\n"
+		 "     send $2 $0\n"
+		 "$3 = accept $2\n"
+		 "     send $3 $1\n");
 	uint8_t drop[ESC_MAX_OPS] = { 0 };
 	drop[0] = 1; /* open: dup, write and both sends go with it */
 	ck_assert_uint_eq(esc_min_remove_ops(&sa, drop), 5);
@@ -158,9 +148,9 @@ END_TEST
 START_TEST(noise_goes_regression_stays)
 {
 	static const char *const files[] = {
-		"corpora/regressions/vm2model/GHSA-8hg8-63c5-gwmx.scn",
-		"corpora/regressions/vm2model/GHSA-8hr7-r645-pc6w.scn",
-		"corpora/regressions/vm2model/nesting-hatch.scn",
+		REGRESSIONS "/GHSA-8hg8-63c5-gwmx.scn",
+		REGRESSIONS "/GHSA-8hr7-r645-pc6w.scn",
+		REGRESSIONS "/nesting-hatch.scn",
 	};
 	static const char *const noise[] = {
 		("$n1 = vm.new require=object builtin=fs\n$n2 = vm.require $n1 \"fs\"\n"
@@ -169,7 +159,7 @@ START_TEST(noise_goes_regression_stays)
 		"$n3 = vm.new require=object builtin=path\n     vm.require $n3 \"child_process\"\n",
 	};
 	esc_scn *hand = &sb;
-	load_ok(hand, files[_i]);
+	tu_load(hand, targets, files[_i]);
 	char *ops = print_ops(hand);
 	const char *body = strstr(ops, "\n\n") + 2;
 	/* noise before, between the 2nd and 3rd op, and after */
@@ -180,7 +170,7 @@ START_TEST(noise_goes_regression_stays)
 	snprintf(text, sizeof(text), "target vm2model\n%s%.*s%s%s%s", noise[0],
 		 (int)(third - body), body, noise[1], third, noise[2]);
 	free(ops);
-	parse_ok(&sa, text);
+	tu_parse(&sa, targets, text);
 	ck_assert_uint_gt(sa.nops, hand->nops);
 	esc_runner r;
 	ck_assert_int_eq(esc_runner_init(&r, &vm2model_target, VM2_3_11_0), 0);
@@ -213,14 +203,14 @@ END_TEST
 START_TEST(regressions_do_not_grow_and_are_stable)
 {
 	static const char *const files[] = {
-		"corpora/regressions/vm2model/GHSA-8hg8-63c5-gwmx.scn",
-		"corpora/regressions/vm2model/GHSA-8hr7-r645-pc6w.scn",
-		"corpora/regressions/vm2model/GHSA-m4wx-m65x-ghrr.scn",
-		"corpora/regressions/vm2model/GHSA-m4wx-m65x-ghrr-truthy-nesting.scn",
-		"corpora/regressions/vm2model/nesting-hatch.scn",
+		REGRESSIONS "/GHSA-8hg8-63c5-gwmx.scn",
+		REGRESSIONS "/GHSA-8hr7-r645-pc6w.scn",
+		REGRESSIONS "/GHSA-m4wx-m65x-ghrr.scn",
+		REGRESSIONS "/GHSA-m4wx-m65x-ghrr-truthy-nesting.scn",
+		REGRESSIONS "/nesting-hatch.scn",
 	};
 	for (unsigned f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
-		load_ok(&sb, files[f]);
+		tu_load(&sb, targets, files[f]);
 		for (unsigned x = 0; x < sb.nexpect; x++) {
 			if (sb.expect[x].kind == ESC_CONTAINED)
 				continue;
@@ -250,13 +240,14 @@ END_TEST
  * "", enum -> first value, int -> 0 (or min), unrelated ops gone. */
 START_TEST(arguments_simplified)
 {
-	parse_ok(&sa, "target test\n"
-		      "$0 = open \"hello world\" mode=append\n"
-		      "$1 = socket port=8080 family=unix\n"
-		      "     mix 5 beta wide=7 half=-9 label=\"x\"\n"
-		      "     send $1 $0 data=\"/tmp/x\"\n"
-		      "     write $0 42 off=1000\n"
-		      "     nop\n");
+	tu_parse(&sa, targets,
+		 "target test\n"
+		 "$0 = open \"hello world\" mode=append\n"
+		 "$1 = socket port=8080 family=unix\n"
+		 "     mix 5 beta wide=7 half=-9 label=\"x\"\n"
+		 "     send $1 $0 data=\"/tmp/x\"\n"
+		 "     write $0 42 off=1000\n"
+		 "     nop\n");
 	esc_runner r;
 	ck_assert_int_eq(esc_runner_init(&r, &test_target, TT_HARDENED), 0);
 	kind_only k = { &r, ESC_POLICY_BYPASS, 0, 0 };
@@ -276,11 +267,12 @@ END_TEST
  * entry, an earlier one first. A handle moves to an earlier producer of its kind. */
 START_TEST(handles_move_to_earlier_producers)
 {
-	parse_ok(&sa, "target test\n"
-		      "$0 = open \"a\"\n"
-		      "     nop\n"
-		      "$1 = open \"hello world\"\n"
-		      "     write $1 42\n");
+	tu_parse(&sa, targets,
+		 "target test\n"
+		 "$0 = open \"a\"\n"
+		 "     nop\n"
+		 "$1 = open \"hello world\"\n"
+		 "     write $1 42\n");
 	esc_runner r;
 	ck_assert_int_eq(esc_runner_init(&r, &test_target, TT_HARDENED), 0);
 	kind_only k = { &r, ESC_POLICY_BYPASS, 2, 1 };
@@ -298,10 +290,11 @@ END_TEST
 
 START_TEST(tail_after_violation_dropped_first)
 {
-	parse_ok(&sa, "target test\n"
-		      "$0 = open \"/tmp/x\"\n"
-		      "     write $0 42\n"
-		      "     nop\n     nop\n     nop\n     nop\n");
+	tu_parse(&sa, targets,
+		 "target test\n"
+		 "$0 = open \"/tmp/x\"\n"
+		 "     write $0 42\n"
+		 "     nop\n     nop\n     nop\n     nop\n");
 	esc_runner r;
 	ck_assert_int_eq(esc_runner_init(&r, &test_target, TT_HARDENED), 0);
 	esc_verdict v = run_ok(&r, &sa);
@@ -322,15 +315,16 @@ END_TEST
 
 START_TEST(budget_is_respected)
 {
-	load_ok(&sa, "corpora/regressions/vm2model/exec-within-grants.scn");
+	tu_load(&sa, targets, REGRESSIONS "/exec-within-grants.scn");
 	/* an escape with 6 ops of noise after a privilege amplification */
-	parse_ok(&sb, "target vm2model\n"
-		      "$0 = vm.new nesting=true require=array\n"
-		      "     vm.new\n     vm.new\n     vm.new\n"
-		      "$1 = vm.require $0 \"vm2\"\n"
-		      "     vm.new\n     vm.new\n"
-		      "$2 = vm.construct $1 NodeVM require=object builtin=child_process\n"
-		      "     vm.require $2 \"child_process\"\n");
+	tu_parse(&sb, targets,
+		 "target vm2model\n"
+		 "$0 = vm.new nesting=true require=array\n"
+		 "     vm.new\n     vm.new\n     vm.new\n"
+		 "$1 = vm.require $0 \"vm2\"\n"
+		 "     vm.new\n     vm.new\n"
+		 "$2 = vm.construct $1 NodeVM require=object builtin=child_process\n"
+		 "     vm.require $2 \"child_process\"\n");
 	esc_runner r;
 	ck_assert_int_eq(esc_runner_init(&r, &vm2model_target, VM2_3_11_4), 0);
 	esc_verdict v = run_ok(&r, &sb);
@@ -350,7 +344,8 @@ END_TEST
 
 START_TEST(errors_leave_input_unchanged)
 {
-	parse_ok(&sa, "target test\n$0 = open \"/tmp/x\"\n     nop\n     write $0 42\n     nop\n");
+	tu_parse(&sa, targets,
+		 "target test\n$0 = open \"/tmp/x\"\n     nop\n     write $0 42\n     nop\n");
 	esc_scn_init(&sb, sa.target);
 	ck_assert_int_eq(esc_scn_copy(&sb, &sa), 0);
 	/* the input lacks the property */
@@ -376,10 +371,11 @@ END_TEST
 
 START_TEST(comments_and_notes_of_kept_ops_survive)
 {
-	parse_ok(&sa, "# head comment\ntarget test\nnote a note\n"
-		      "# about the open\n$0 = open \"/tmp/x\"\n"
-		      "# about the nop\n     nop\n"
-		      "# about the write\n     write $0 42\n# trailer\n");
+	tu_parse(&sa, targets,
+		 "# head comment\ntarget test\nnote a note\n"
+		 "# about the open\n$0 = open \"/tmp/x\"\n"
+		 "# about the nop\n     nop\n"
+		 "# about the write\n     write $0 42\n# trailer\n");
 	esc_runner r;
 	ck_assert_int_eq(esc_runner_init(&r, &test_target, TT_HARDENED), 0);
 	esc_verdict v = run_ok(&r, &sa);
@@ -413,7 +409,8 @@ static void on_progress(const esc_min_stats *st, void *arg)
 
 START_TEST(progress_reported)
 {
-	parse_ok(&sa, "target test\n$0 = open \"/tmp/x\"\n     nop\n     nop\n     write $0 42\n");
+	tu_parse(&sa, targets,
+		 "target test\n$0 = open \"/tmp/x\"\n     nop\n     nop\n     write $0 42\n");
 	esc_runner r;
 	ck_assert_int_eq(esc_runner_init(&r, &test_target, TT_HARDENED), 0);
 	esc_verdict v = run_ok(&r, &sa);

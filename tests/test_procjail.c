@@ -5,7 +5,6 @@
  * behind after a run. Kernel-dependent cases pass with a note where procjail cannot run.
  */
 #include <check.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
@@ -15,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "escapade/load.h"
 #include "escapade/run.h"
 #include "procjail.h"
+#include "testutil.h"
 
 #ifndef ESC_SOURCE_DIR
 #error "tests/CMakeLists.txt must define ESC_SOURCE_DIR"
@@ -341,21 +340,13 @@ START_TEST(regressions_flag_their_kind)
 {
 	if (!usable())
 		return;
-	DIR *d = opendir(REGRESSIONS);
-	ck_assert_ptr_nonnull(d);
-	struct dirent *e;
 	unsigned files = 0, escapes = 0;
 	unsigned flagged[PJ_NPROFILES] = { 0 };
-	while ((e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
-		if (n < 5 || strcmp(e->d_name + n - 4, ".scn"))
-			continue;
-		char path[512];
-		snprintf(path, sizeof(path), "%s/%s", REGRESSIONS, e->d_name);
+	tu_scn_dir it;
+	for (tu_scn_open(&it, REGRESSIONS); tu_scn_next(&it);) {
+		const char *path = it.path;
 		esc_scn scn;
-		char err[256];
-		esc_scn_init(&scn, &procjail_target);
-		ck_assert_msg(esc_load_file(&scn, targets, path, NULL, err, sizeof(err)) == 0, "%s", err);
+		tu_load(&scn, targets, path);
 		ck_assert_msg(scn.nexpect == PJ_NPROFILES, "%s: an expect line for every profile", path);
 		for (unsigned x = 0; x < scn.nexpect; x++) {
 			esc_runner r;
@@ -381,7 +372,6 @@ START_TEST(regressions_flag_their_kind)
 		esc_scn_clear(&scn);
 		files++;
 	}
-	closedir(d);
 	ck_assert_uint_ge(files, PJ_NPROFILES);
 	ck_assert_uint_gt(escapes, 0);
 	for (unsigned p = 1; p < PJ_NPROFILES; p++)
@@ -395,27 +385,13 @@ START_TEST(seeds_contained_on_hardened)
 {
 	if (!usable())
 		return;
-	DIR *d = opendir(SEEDS);
-	ck_assert_ptr_nonnull(d);
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
-		if (n < 5 || strcmp(e->d_name + n - 4, ".scn"))
-			continue;
-		char path[512], err[256];
-		snprintf(path, sizeof(path), "%s/%s", SEEDS, e->d_name);
+	tu_scn_dir it;
+	for (tu_scn_open(&it, SEEDS); tu_scn_next(&it);) {
 		esc_scn scn;
-		esc_runner r;
-		esc_verdict v;
-		esc_scn_init(&scn, &procjail_target);
-		ck_assert_msg(esc_load_file(&scn, targets, path, NULL, err, sizeof(err)) == 0, "%s", err);
-		ck_assert_int_eq(esc_runner_init(&r, &procjail_target, PJ_HARDENED), 0);
-		ck_assert_int_eq(esc_run(&r, &scn, &v, NULL), 0);
-		ck_assert_msg(v.kind == ESC_CONTAINED, "%s: %s", path, v.summary);
-		esc_runner_fini(&r);
+		tu_load(&scn, targets, it.path);
+		tu_expect(&scn, PJ_HARDENED, ESC_CONTAINED, it.path);
 		esc_scn_clear(&scn);
 	}
-	closedir(d);
 }
 END_TEST
 
@@ -425,10 +401,7 @@ START_TEST(negative_control_works_everywhere)
 	if (!usable())
 		return;
 	esc_scn scn;
-	char err[256];
-	esc_scn_init(&scn, &procjail_target);
-	ck_assert_msg(esc_load_file(&scn, targets, REGRESSIONS "/legitimate-use.scn", NULL, err,
-				    sizeof(err)) == 0, "%s", err);
+	tu_load(&scn, targets, REGRESSIONS "/legitimate-use.scn");
 	for (unsigned p = 0; p < PJ_NPROFILES; p++) {
 		esc_runner r;
 		esc_verdict v;
@@ -466,9 +439,7 @@ START_TEST(nothing_left_behind)
 	esc_scn scn;
 	char err[256];
 	unsigned mounts = mount_count();
-	esc_scn_init(&scn, &procjail_target);
-	ck_assert_msg(esc_load_file(&scn, targets, REGRESSIONS "/broker-dotdot.scn", NULL, err,
-				    sizeof(err)) == 0, "%s", err);
+	tu_load(&scn, targets, REGRESSIONS "/broker-dotdot.scn");
 	esc_runner r;
 	esc_verdict v;
 	ck_assert_int_eq(esc_runner_init(&r, &procjail_target, PJ_BROKER_NO_NORMALIZE), 0);

@@ -26,6 +26,7 @@
 #include "known.h"
 #include "replay.h"
 #include "testtarget.h"
+#include "testutil.h"
 #include "triage.h"
 #include "vm2model.h"
 
@@ -192,13 +193,6 @@ const esc_target *const esc_targets[] = { &vm2model_target, &crashy_target, &tes
 
 static esc_scn sa;
 
-static void parse_ok(esc_scn *s, const char *text)
-{
-	char err[256] = "";
-	int rc = esc_parse(s, esc_targets, text, strlen(text), err, sizeof(err));
-	ck_assert_msg(rc == 0, "parse failed (%d): %s\n%s", rc, err, text);
-}
-
 static char tmpdir[256];
 
 static void make_tmp(void)
@@ -340,10 +334,8 @@ END_TEST
 
 START_TEST(replay_escape_with_principals)
 {
-	char path[512], err[256];
-	snprintf(path, sizeof(path), "%s/corpora/regressions/vm2model/GHSA-8hr7-r645-pc6w.scn",
-		 ESC_SOURCE_DIR);
-	ck_assert_int_eq(esc_load_file(&sa, esc_targets, path, NULL, err, sizeof(err)), 0);
+	tu_load(&sa, esc_targets,
+		ESC_SOURCE_DIR "/corpora/regressions/vm2model/GHSA-8hr7-r645-pc6w.scn");
 	rp_result r;
 	memset(&r, 0, sizeof(r));
 	ck_assert_int_eq(rp_replay(&sa, VM2_3_11_4, 10000, &r), 0);
@@ -371,7 +363,8 @@ END_TEST
 
 START_TEST(replay_crash_is_classified)
 {
-	parse_ok(&sa, "target crashy\n     cr.nop\n     cr.nop\n     cr.segv\n     cr.nop\n");
+	tu_parse(&sa, esc_targets,
+		 "target crashy\n     cr.nop\n     cr.nop\n     cr.segv\n     cr.nop\n");
 	rp_result r;
 	memset(&r, 0, sizeof(r));
 	ck_assert_int_eq(rp_replay(&sa, 0, 10000, &r), 0);
@@ -390,7 +383,7 @@ START_TEST(replay_crash_is_classified)
 	rp_result_clear(&r);
 	/* the same crash with other noise has the same key */
 	esc_scn_clear(&sa);
-	parse_ok(&sa, "target crashy\n     cr.segv\n");
+	tu_parse(&sa, esc_targets, "target crashy\n     cr.segv\n");
 	ck_assert_int_eq(rp_replay(&sa, 0, 10000, &r), 0);
 	rp_key(&sa, &r, k2, sizeof(k2), &s2);
 	ck_assert_str_eq(k2, "sanitizer");
@@ -402,7 +395,7 @@ END_TEST
 
 START_TEST(replay_hang_is_bounded)
 {
-	parse_ok(&sa, "target crashy\n     cr.nop\n     cr.spin\n");
+	tu_parse(&sa, esc_targets, "target crashy\n     cr.nop\n     cr.spin\n");
 	rp_result r;
 	memset(&r, 0, sizeof(r));
 	ck_assert_int_eq(rp_replay(&sa, 0, 300, &r), 0);
@@ -420,7 +413,7 @@ END_TEST
 START_TEST(replay_memory_errors)
 {
 #ifdef HAVE_ASAN
-	parse_ok(&sa, "target crashy\n     cr.overflow\n");
+	tu_parse(&sa, esc_targets, "target crashy\n     cr.overflow\n");
 	rp_result r;
 	memset(&r, 0, sizeof(r));
 	ck_assert_int_eq(rp_replay(&sa, 0, 10000, &r), 0);
@@ -429,7 +422,7 @@ START_TEST(replay_memory_errors)
 	ck_assert_str_eq(r.frames[0], "op_overflow");
 	rp_result_clear(&r);
 	esc_scn_clear(&sa);
-	parse_ok(&sa, "target crashy\n     cr.leak\n     cr.nop\n");
+	tu_parse(&sa, esc_targets, "target crashy\n     cr.leak\n     cr.nop\n");
 	ck_assert_int_eq(rp_replay(&sa, 0, 10000, &r), 0);
 	ck_assert_int_eq(r.cls, RP_LEAK);
 	ck_assert_str_eq(r.frames[0], "leak_make");
@@ -444,8 +437,9 @@ END_TEST
 
 START_TEST(op_lines_follow_the_canonical_text)
 {
-	parse_ok(&sa, "target test\nexpect hardened escape policy-bypass\nnote n1\nnote n2\n"
-		      "# c1\n# c2\n$0 = open \"x\"\n     nop\n# c3\n     write $0 42\n");
+	tu_parse(&sa, esc_targets,
+		 "target test\nexpect hardened escape policy-bypass\nnote n1\nnote n2\n"
+		 "# c1\n# c2\n$0 = open \"x\"\n     nop\n# c3\n     write $0 42\n");
 	char *text = esc_print(&sa);
 	/* find each op's line in the printed text */
 	unsigned want[3] = { 0 }, line = 1, k = 0;

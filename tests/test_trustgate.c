@@ -5,13 +5,12 @@
  * flag every vulnerable profile's regression at its last step and nothing on hardened.
  */
 #include <check.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "escapade/load.h"
 #include "escapade/run.h"
+#include "testutil.h"
 #include "trustgate.h"
 
 #ifndef ESC_SOURCE_DIR
@@ -338,24 +337,6 @@ END_TEST
 
 static esc_scn scn;
 
-static void load(const char *path)
-{
-	char err[256];
-	esc_scn_init(&scn, &trustgate_target);
-	int rc = esc_load_file(&scn, targets, path, NULL, err, sizeof(err));
-	ck_assert_msg(rc == 0, "%s", err);
-}
-
-static esc_verdict run_on(const esc_scn *s, unsigned profile, FILE *trace)
-{
-	esc_runner r;
-	esc_verdict v;
-	ck_assert_int_eq(esc_runner_init(&r, &trustgate_target, profile), 0);
-	ck_assert_int_eq(esc_run(&r, s, &v, trace), 0);
-	esc_runner_fini(&r);
-	return v;
-}
-
 /* Each vulnerable profile's regression (named after it) must escape on that profile at
  * its last op, with the kind the file expects, and be contained on hardened. */
 START_TEST(oracle_flags_each_profile)
@@ -363,44 +344,30 @@ START_TEST(oracle_flags_each_profile)
 	unsigned p = (unsigned)_i;
 	char path[1024];
 	snprintf(path, sizeof(path), "%s/%s.scn", REGRESSIONS, trustgate_target.profiles[p]);
-	load(path);
+	tu_load(&scn, targets, path);
 	int x = esc_scn_find_expect(&scn, p);
 	ck_assert_int_ge(x, 0);
 	ck_assert_int_ne(scn.expect[x].kind, ESC_CONTAINED);
-	esc_verdict v = run_on(&scn, p, NULL);
-	ck_assert_msg(v.kind == scn.expect[x].kind, "%s: got %s", path, esc_verdict_name(v.kind));
+	esc_verdict v = tu_expect(&scn, p, scn.expect[x].kind, path);
 	ck_assert_int_eq(v.step, (int)scn.nops - 1);
 	ck_assert(v.summary[0] != 0 && v.chain[0] != 0);
-	v = run_on(&scn, TG_HARDENED, NULL);
-	ck_assert_int_eq(v.kind, ESC_CONTAINED);
+	tu_expect(&scn, TG_HARDENED, ESC_CONTAINED, path);
 	esc_scn_clear(&scn);
 }
 END_TEST
 
 START_TEST(regressions_per_profile)
 {
-	DIR *d = opendir(REGRESSIONS);
-	ck_assert_msg(d != NULL, "cannot open %s", REGRESSIONS);
 	unsigned files = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		size_t l = strlen(e->d_name);
-		if (l < 4 || strcmp(e->d_name + l - 4, ".scn") != 0)
-			continue;
-		char path[1024];
-		snprintf(path, sizeof(path), "%s/%s", REGRESSIONS, e->d_name);
-		load(path);
+	tu_scn_dir it;
+	for (tu_scn_open(&it, REGRESSIONS); tu_scn_next(&it);) {
+		tu_load(&scn, targets, it.path);
 		files++;
-		ck_assert_msg(scn.nexpect == TG_NPROFILES, "%s: one expect per profile", path);
-		for (unsigned i = 0; i < scn.nexpect; i++) {
-			esc_verdict v = run_on(&scn, scn.expect[i].profile, NULL);
-			ck_assert_msg(v.kind == scn.expect[i].kind, "%s on %s: %s", path,
-				      trustgate_target.profiles[scn.expect[i].profile],
-				      esc_verdict_name(v.kind));
-		}
+		ck_assert_msg(scn.nexpect == TG_NPROFILES, "%s: one expect per profile", it.path);
+		for (unsigned i = 0; i < scn.nexpect; i++)
+			tu_expect(&scn, scn.expect[i].profile, scn.expect[i].kind, it.path);
 		esc_scn_clear(&scn);
 	}
-	closedir(d);
 	ck_assert_uint_ge(files, TG_NPROFILES);
 }
 END_TEST
@@ -411,11 +378,11 @@ START_TEST(deterministic_and_reset)
 {
 	char *buf[2] = { NULL, NULL };
 	size_t len[2];
-	load(REGRESSIONS "/legit-pipeline.scn");
+	tu_load(&scn, targets, REGRESSIONS "/legit-pipeline.scn");
 	for (int k = 0; k < 2; k++) {
 		FILE *f = open_memstream(&buf[k], &len[k]);
 		ck_assert_ptr_nonnull(f);
-		esc_verdict v = run_on(&scn, TG_HARDENED, f);
+		esc_verdict v = tu_run_on(&scn, TG_HARDENED, f, NULL);
 		fclose(f);
 		ck_assert_int_eq(v.kind, ESC_CONTAINED);
 	}
@@ -425,10 +392,7 @@ START_TEST(deterministic_and_reset)
 	free(buf[1]);
 
 	static esc_scn esc;
-	esc_scn_init(&esc, &trustgate_target);
-	char err[256];
-	ck_assert_int_eq(esc_load_file(&esc, targets, REGRESSIONS "/replay-unchecked.scn", NULL, err,
-				       sizeof(err)), 0);
+	tu_load(&esc, targets, REGRESSIONS "/replay-unchecked.scn");
 	esc_runner r;
 	esc_verdict v;
 	ck_assert_int_eq(esc_runner_init(&r, &trustgate_target, TG_REPLAY_UNCHECKED), 0);

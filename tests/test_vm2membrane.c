@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "escapade/load.h"
 #include "escapade/run.h"
+#include "testutil.h"
 #include "vm2int.h"
 
 #ifndef ESC_SOURCE_DIR
@@ -43,6 +43,14 @@ static unsigned new_vm(vm2_state *st)
 static vm2_oid host_object(vm2_state *st)
 {
 	return vm2_alloc(st, 0, OK_PLAIN, vm2_intrinsic(st, 0, I_OBJECT_PROTO));
+}
+
+/* Loads the regression called name (REGRESSIONS/name.scn) into s; the caller clears s. */
+static void load_named(esc_scn *s, const char *name)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s.scn", REGRESSIONS, name);
+	tu_load(s, targets, path);
 }
 
 /* ---- identity maps ---- */
@@ -167,15 +175,11 @@ START_TEST(membrane_invariants_over_regressions)
 		"GHSA-c4cf-set-receiver", "nesting-hatch",
 	};
 	for (unsigned f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
-		char path[512], err[256];
-		snprintf(path, sizeof(path), "%s/%s.scn", REGRESSIONS, files[f]);
 		esc_scn s;
-		ck_assert_msg(esc_load_file(&s, targets, path, NULL, err, sizeof(err)) == 0, "%s", err);
+		load_named(&s, files[f]);
 		for (unsigned p = 0; p < VM2_NPROFILES; p++) {
 			esc_runner r;
-			esc_verdict verdict;
-			ck_assert_int_eq(esc_runner_init(&r, &vm2model_target, p), 0);
-			ck_assert_int_eq(esc_run(&r, &s, &verdict, NULL), 0);
+			tu_run_on(&s, p, NULL, &r);
 			char why[128] = "";
 			ck_assert_msg(vm2_membrane_check(r.state, why, sizeof(why)) == 0, "%s [%s]: %s",
 				      files[f], vm2model_target.profiles[p], why);
@@ -214,21 +218,6 @@ static const struct {
 	{ D_BUILTINS, "GHSA-947f-dangerous-builtins", ESC_POLICY_BYPASS },
 };
 
-static esc_verdict run_file(const char *name, unsigned profile)
-{
-	char path[512], err[256];
-	snprintf(path, sizeof(path), "%s/%s.scn", REGRESSIONS, name);
-	esc_scn s;
-	ck_assert_msg(esc_load_file(&s, targets, path, NULL, err, sizeof(err)) == 0, "%s", err);
-	esc_runner r;
-	esc_verdict v;
-	ck_assert_int_eq(esc_runner_init(&r, &vm2model_target, profile), 0);
-	ck_assert_int_eq(esc_run(&r, &s, &v, NULL), 0);
-	esc_runner_fini(&r);
-	esc_scn_clear(&s);
-	return v;
-}
-
 /* One iteration per defence. */
 START_TEST(defence_switch)
 {
@@ -238,13 +227,11 @@ START_TEST(defence_switch)
 	ck_assert_uint_eq(vm2_defences(p), D_ALL & ~(1u << i));
 	ck_assert_uint_eq(vm2_guard_level(p), VM2_HARDENED);
 	ck_assert(vm2_clamps_children(p));
-	esc_verdict v = run_file(classes[i].file, p);
-	ck_assert_msg(v.kind == classes[i].kind, "%s on %s: %s, want %s", classes[i].file,
-		      vm2model_target.profiles[p], esc_verdict_name(v.kind),
-		      esc_verdict_name(classes[i].kind));
+	esc_scn s;
+	load_named(&s, classes[i].file);
+	esc_verdict v = tu_expect(&s, p, classes[i].kind, classes[i].file);
 	ck_assert_str_eq(v.chain, "host > vm#1");
-	v = run_file(classes[i].file, VM2_HARDENED);
-	ck_assert_msg(v.kind == ESC_CONTAINED, "%s escapes on hardened", classes[i].file);
+	tu_expect(&s, VM2_HARDENED, ESC_CONTAINED, classes[i].file);
 	/* and no other single defence opens this file's path, except the known overlaps
 	 * (the same channel guarded by the class it builds on) */
 	for (unsigned d = 0; d < D_NDEFENCES; d++) {
@@ -253,10 +240,11 @@ START_TEST(defence_switch)
 		int overlap = (i == D_INDIRECT && d == D_THEN) ||
 			      (i == D_THROW && d == D_ERROR_FIELDS) ||
 			      (i == D_MEMO && d == D_ERROR_FIELDS);
-		v = run_file(classes[i].file, VM2_P_CTOR + d);
+		v = tu_run(&s, VM2_P_CTOR + d);
 		ck_assert_msg((v.kind != ESC_CONTAINED) == overlap, "%s on %s: %s", classes[i].file,
 			      vm2model_target.profiles[VM2_P_CTOR + d], esc_verdict_name(v.kind));
 	}
+	esc_scn_clear(&s);
 }
 END_TEST
 
@@ -343,13 +331,11 @@ START_TEST(reset_forgets_everything)
 {
 	esc_runner r;
 	esc_verdict v;
-	char err[256];
 	esc_scn bad, good;
-	ck_assert_int_eq(esc_load_file(&bad, targets, REGRESSIONS "/GHSA-55hx-host-then.scn", NULL,
-				       err, sizeof(err)), 0);
+	tu_load(&bad, targets, REGRESSIONS "/GHSA-55hx-host-then.scn");
 	static const char text[] = "target vm2model\n$0 = vm.new\nmicrotasks.run\n"
 				   "$1 = obj.new $0 function\n";
-	ck_assert_int_eq(esc_parse(&good, targets, text, sizeof(text) - 1, err, sizeof(err)), 0);
+	tu_parse(&good, targets, text);
 	ck_assert_int_eq(esc_runner_init(&r, &vm2model_target, VM2_P_THEN), 0);
 	ck_assert_int_eq(esc_run(&r, &bad, &v, NULL), 0);
 	ck_assert_int_eq(v.kind, ESC_REFERENCE_LEAK);
@@ -411,10 +397,9 @@ START_TEST(regressions_emit_valid_javascript)
 	char dir[] = "/tmp/escapade-emit-XXXXXX";
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	for (unsigned f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
-		char path[512], err[256], out[600];
-		snprintf(path, sizeof(path), "%s/%s.scn", REGRESSIONS, files[f]);
+		char err[256], out[600];
 		esc_scn s;
-		ck_assert_msg(esc_load_file(&s, targets, path, NULL, err, sizeof(err)) == 0, "%s", err);
+		load_named(&s, files[f]);
 		snprintf(out, sizeof(out), "%s/%s.js", dir, files[f]);
 		FILE *fp = fopen(out, "w");
 		ck_assert_ptr_nonnull(fp);
@@ -437,7 +422,7 @@ START_TEST(regressions_emit_valid_javascript)
 		"$3 = vm.require $0 \"./evil.js\"\n";
 	esc_scn s;
 	char err[256];
-	ck_assert_msg(esc_parse(&s, targets, text, sizeof(text) - 1, err, sizeof(err)) == 0, "%s", err);
+	tu_parse(&s, targets, text);
 	char *prog = NULL;
 	size_t len = 0;
 	FILE *fp = open_memstream(&prog, &len);

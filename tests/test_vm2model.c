@@ -5,13 +5,12 @@
  * half has its own suite (test_vm2membrane.c).
  */
 #include <check.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "escapade/load.h"
 #include "escapade/run.h"
+#include "testutil.h"
 #include "vm2model.h"
 
 #ifndef ESC_SOURCE_DIR
@@ -216,52 +215,20 @@ END_TEST
 
 /* ---- the corpus and the oracle ---- */
 
-static int load(const char *path)
-{
-	char err[512] = "";
-	int rc = esc_load_file(&scn, targets, path, NULL, err, sizeof(err));
-	ck_assert_msg(rc == 0, "%s", err);
-	ck_assert_ptr_eq(scn.target, &vm2model_target);
-	return rc;
-}
-
-static esc_verdict run_on(const esc_scn *s, unsigned profile, esc_runner *keep)
-{
-	esc_runner r;
-	esc_verdict v;
-	ck_assert_int_eq(esc_runner_init(&r, &vm2model_target, profile), 0);
-	ck_assert_int_eq(esc_run(&r, s, &v, NULL), 0);
-	if (keep)
-		*keep = r;
-	else
-		esc_runner_fini(&r);
-	return v;
-}
-
 START_TEST(regressions_per_profile)
 {
-	DIR *d = opendir(REGRESSIONS);
-	ck_assert_msg(d != NULL, "cannot open %s", REGRESSIONS);
 	unsigned files = 0, checked = 0, escapes = 0, hatch = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		size_t l = strlen(e->d_name);
-		if (l < 4 || strcmp(e->d_name + l - 4, ".scn") != 0)
-			continue;
-		char path[1024];
-		snprintf(path, sizeof(path), "%s/%s", REGRESSIONS, e->d_name);
-		load(path);
+	tu_scn_dir it;
+	for (tu_scn_open(&it, REGRESSIONS); tu_scn_next(&it);) {
+		tu_load(&scn, targets, it.path);
 		files++;
-		hatch += strcmp(e->d_name, "nesting-hatch.scn") == 0;
-		ck_assert_msg(scn.nexpect > 0, "%s has no expectation", path);
+		hatch += strcmp(it.name, "nesting-hatch.scn") == 0;
+		ck_assert_msg(scn.nexpect > 0, "%s has no expectation", it.path);
 		for (unsigned p = 0; p < VM2_NPROFILES; p++) {
 			int x = esc_scn_find_expect(&scn, p);
 			if (x < 0)
 				continue;
-			esc_verdict v = run_on(&scn, p, NULL);
-			ck_assert_msg(v.kind == scn.expect[x].kind, "%s on %s: %s, expected %s", path,
-				      vm2model_target.profiles[p], esc_verdict_name(v.kind),
-				      esc_verdict_name(scn.expect[x].kind));
+			esc_verdict v = tu_expect(&scn, p, scn.expect[x].kind, it.path);
 			if (v.kind != ESC_CONTAINED) {
 				escapes++;
 				ck_assert_int_ge(v.step, 0);
@@ -274,7 +241,6 @@ START_TEST(regressions_per_profile)
 		}
 		esc_scn_clear(&scn);
 	}
-	closedir(d);
 	ck_assert_uint_ge(files, 6 + VM2_NPROFILES - VM2_NRELEASES - 4);
 	ck_assert_uint_eq(hatch, 1);
 	ck_assert_uint_ge(checked, files);
@@ -285,17 +251,16 @@ END_TEST
 /* A deliberately escaping case: the harness passes only if the oracle reports it. */
 START_TEST(oracle_must_flag_nesting_hatch)
 {
-	load(REGRESSIONS "/nesting-hatch.scn");
-	esc_verdict v = run_on(&scn, VM2_3_11_7, NULL);
+	tu_load(&scn, targets, REGRESSIONS "/nesting-hatch.scn");
+	esc_verdict v = tu_run(&scn, VM2_3_11_7);
 	ck_assert_int_eq(v.kind, ESC_PRIVILEGE_AMPLIFICATION);
 	ck_assert_int_eq(v.step, 3);
 	ck_assert_str_eq(v.chain, "host > vm#1 > vm#2");
 	ck_assert_str_eq(v.actual, "{child_process}");
 	ck_assert_str_eq(v.expected, "{}");
-	esc_verdict again = run_on(&scn, VM2_3_11_7, NULL);
+	esc_verdict again = tu_run(&scn, VM2_3_11_7);
 	ck_assert(again.signature == v.signature);
-	v = run_on(&scn, VM2_HARDENED, NULL);
-	ck_assert_int_eq(v.kind, ESC_CONTAINED);
+	tu_expect(&scn, VM2_HARDENED, ESC_CONTAINED, "nesting-hatch");
 	esc_scn_clear(&scn);
 
 	/* a Resolver is used as given: no vm2 is added, so no release lets it nest */
@@ -303,12 +268,9 @@ START_TEST(oracle_must_flag_nesting_hatch)
 				   "$0 = vm.new nesting=true require=resolver builtin=fs\n"
 				   "$1 = vm.require $0 \"fs\"\n"
 				   "$2 = vm.require $0 \"vm2\"\n";
-	char err[256];
-	ck_assert_int_eq(esc_parse(&scn, targets, root, sizeof(root) - 1, err, sizeof(err)), 0);
-	for (unsigned p = 0; p < VM2_NPROFILES; p++) {
-		v = run_on(&scn, p, NULL);
-		ck_assert_int_eq(v.kind, ESC_CONTAINED); /* a Resolver gets no vm2: require fails */
-	}
+	tu_parse(&scn, targets, root);
+	for (unsigned p = 0; p < VM2_NPROFILES; p++) /* a Resolver gets no vm2: require fails */
+		tu_expect(&scn, p, ESC_CONTAINED, "a Resolver as require");
 	esc_scn_clear(&scn);
 }
 END_TEST
@@ -323,11 +285,10 @@ START_TEST(hardened_clamps_children)
 				   "$3 = vm.require $2 \"vm2\"\n"
 				   "$4 = vm.require $2 \"child_process\"\n"
 				   "     host.exec $4 \"id\"\n";
-	char err[256];
-	ck_assert_int_eq(esc_parse(&scn, targets, text, sizeof(text) - 1, err, sizeof(err)), 0);
+	tu_parse(&scn, targets, text);
 
 	esc_runner r;
-	esc_verdict v = run_on(&scn, VM2_HARDENED, &r);
+	esc_verdict v = tu_run_on(&scn, VM2_HARDENED, NULL, &r);
 	ck_assert_int_eq(v.kind, ESC_CONTAINED);
 	ck_assert_int_eq(r.status[2], ESC_STEP_OK);      /* the child is built ... */
 	ck_assert_int_eq(r.status[3], ESC_STEP_OK);      /* ... keeps vm2, its parent has it */
@@ -335,7 +296,7 @@ START_TEST(hardened_clamps_children)
 	ck_assert_int_eq(r.status[5], ESC_STEP_SKIPPED);
 	esc_runner_fini(&r);
 
-	v = run_on(&scn, VM2_3_11_7, &r);
+	v = tu_run_on(&scn, VM2_3_11_7, NULL, &r);
 	ck_assert_int_eq(v.kind, ESC_PRIVILEGE_AMPLIFICATION);
 	ck_assert_int_eq(v.step, 4);
 	ck_assert_str_eq(v.chain, "host > vm#1 > vm#2");

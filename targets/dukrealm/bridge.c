@@ -205,6 +205,21 @@ static void key_text(duk_context *c, duk_idx_t idx, char *buf, size_t len)
 		snprintf(buf, len, "(%s)", duk_is_symbol(c, idx) ? "symbol" : "key");
 }
 
+/* side_op and push_operand are inlined into each caller, where to_host is a constant:
+ * each side then has its own coverage edges per operation (one shared copy would show the
+ * fuzzer a host-side set and a realm-side set as the same edge). */
+#define DK_PER_CALLER static inline __attribute__((always_inline))
+
+/* Pushes onto dst operand src[idx] of the trap, converted to the host (to_host) or to
+ * the realm (a realm's own objects unwrapped, host objects wrapped). */
+DK_PER_CALLER void push_operand(xop *x, duk_idx_t idx, duk_context *dst, int to_host)
+{
+	if (to_host)
+		dk_to_host(x->st, x->slot, x->src, idx, dst);
+	else
+		dk_to_realm(x->st, x->slot, x->src, idx, dst, 0);
+}
+
 /* Pushes the converted elements of the argument array at src[idx]; returns their count. */
 static duk_idx_t push_args(xop *x, duk_idx_t idx, duk_context *dst, int to_host)
 {
@@ -213,51 +228,96 @@ static duk_idx_t push_args(xop *x, duk_idx_t idx, duk_context *dst, int to_host)
 		n = DK_MAX_ARGS;
 	for (duk_size_t i = 0; i < n; i++) {
 		duk_get_prop_index(x->src, idx, (duk_uarridx_t)i);
-		if (to_host)
-			dk_to_host(x->st, x->slot, x->src, -1, dst);
-		else
-			dk_to_realm(x->st, x->slot, x->src, -1, dst, 0);
+		push_operand(x, -1, dst, to_host);
 		duk_pop(x->src);
 	}
 	return (duk_idx_t)n;
 }
 
-/* Runs on a host thread: the operation a realm asked of host object x->obj. */
-static duk_ret_t in_host_side(duk_context *th, void *ud)
+/* [s key] on t: the value of key as the realm sees it, getters called with a receiver
+ * converted to the realm (or, without that defence, the host-side receiver as is). Only
+ * own properties of descriptors count, so a polluted Object.prototype cannot fake one. */
+static duk_ret_t realm_get(xop *x, duk_context *t)
 {
-	xop *x = ud;
-	duk_push_heapptr(th, x->obj);
+	duk_dup(t, -2);
+	for (int depth = 0; depth < 64 && duk_is_object(t, -1); depth++) {
+		duk_dup(t, -2);
+		duk_get_prop_desc(t, -2, 0);
+		if (!duk_is_object(t, -1)) {
+			duk_pop(t);
+			duk_get_prototype(t, -1);
+			duk_remove(t, -2);
+			continue;
+		}
+		void *desc = duk_get_heapptr(t, -1);
+		if (!dke_own(t, desc, "get", NULL, NULL, NULL) && !dke_own(t, desc, "set", NULL, NULL, NULL)) {
+			duk_get_prop_string(t, -1, "value");
+			return 1;
+		}
+		duk_get_prop_string(t, -1, "get");
+		if (!duk_is_callable(t, -1)) {
+			duk_push_undefined(t);
+			return 1;
+		}
+		if (x->st->def & DEF_CONVERT_RECEIVER) {
+			dk_to_realm(x->st, x->slot, x->src, 2, t, 0);
+		} else {
+			copy_value(x->src, 2, t);
+			DK_NOTE(x->st, "bridge: getter of a realm#%d object called with the host-side receiver",
+				x->st->slot[x->slot].id);
+		}
+		duk_call_method(t, 0);
+		return 1;
+	}
+	duk_push_undefined(t);
+	return 1;
+}
+
+/* Runs operation x->op on object x->obj on thread t, of the host (to_host) or of a realm,
+ * with the trap's operands converted to t's side; leaves the result on t. A realm's getters
+ * run through realm_get, so they see a receiver of their own realm. */
+DK_PER_CALLER duk_ret_t side_op(xop *x, duk_context *t, int to_host)
+{
+	duk_push_heapptr(t, x->obj);
 	switch (x->op) {
 	case T_GET:
-		dk_to_host(x->st, x->slot, x->src, 1, th);
-		duk_get_prop(th, -2);
+		push_operand(x, 1, t, to_host);
+		if (!to_host)
+			return realm_get(x, t);
+		duk_get_prop(t, -2);
 		return 1;
 	case T_SET:
-		dk_to_host(x->st, x->slot, x->src, 1, th);
-		dk_to_host(x->st, x->slot, x->src, 2, th);
-		duk_put_prop(th, -3);
-		duk_push_true(th);
+		push_operand(x, 1, t, to_host);
+		push_operand(x, 2, t, to_host);
+		duk_put_prop(t, -3);
+		duk_push_true(t);
 		return 1;
 	case T_HAS:
-		dk_to_host(x->st, x->slot, x->src, 1, th);
-		duk_push_boolean(th, duk_has_prop(th, -2));
+		push_operand(x, 1, t, to_host);
+		duk_push_boolean(t, duk_has_prop(t, -2));
 		return 1;
 	case T_DEL:
-		dk_to_host(x->st, x->slot, x->src, 1, th);
-		duk_push_boolean(th, duk_del_prop(th, -2));
+		push_operand(x, 1, t, to_host);
+		duk_push_boolean(t, duk_del_prop(t, -2));
 		return 1;
 	case T_APPLY: {
-		dk_to_host(x->st, x->slot, x->src, 1, th);
-		duk_idx_t n = push_args(x, 2, th, 1);
-		duk_call_method(th, n);
+		push_operand(x, 1, t, to_host);
+		duk_idx_t n = push_args(x, 2, t, to_host);
+		duk_call_method(t, n);
 		return 1;
 	}
 	default: {
-		duk_idx_t n = push_args(x, 1, th, 1);
-		duk_new(th, n);
+		duk_idx_t n = push_args(x, 1, t, to_host);
+		duk_new(t, n);
 		return 1;
 	}
 	}
+}
+
+/* Runs on a host thread: the operation a realm asked of host object x->obj. */
+static duk_ret_t in_host_side(duk_context *th, void *ud)
+{
+	return side_op(ud, th, 1);
 }
 
 /* A realm's proxy of a host object was used: do it on a host thread, convert back. */
@@ -316,99 +376,42 @@ static duk_ret_t in_trap(duk_context *c, int op)
 	return duk_throw(c);
 }
 
-/* [s key] on t: the value of key as the realm sees it, getters called with a receiver
- * converted to the realm (or, without that defence, the host-side receiver as is). Only
- * own properties of descriptors count, so a polluted Object.prototype cannot fake one. */
-static duk_ret_t realm_get(xop *x, duk_context *t)
-{
-	duk_dup(t, -2);
-	for (int depth = 0; depth < 64 && duk_is_object(t, -1); depth++) {
-		duk_dup(t, -2);
-		duk_get_prop_desc(t, -2, 0);
-		if (!duk_is_object(t, -1)) {
-			duk_pop(t);
-			duk_get_prototype(t, -1);
-			duk_remove(t, -2);
-			continue;
-		}
-		void *desc = duk_get_heapptr(t, -1);
-		if (!dke_own(t, desc, "get", NULL, NULL, NULL) && !dke_own(t, desc, "set", NULL, NULL, NULL)) {
-			duk_get_prop_string(t, -1, "value");
-			return 1;
-		}
-		duk_get_prop_string(t, -1, "get");
-		if (!duk_is_callable(t, -1)) {
-			duk_push_undefined(t);
-			return 1;
-		}
-		if (x->st->def & DEF_CONVERT_RECEIVER) {
-			dk_to_realm(x->st, x->slot, x->src, 2, t, 0);
-		} else {
-			copy_value(x->src, 2, t);
-			DK_NOTE(x->st, "bridge: getter of a realm#%d object called with the host-side receiver",
-				x->st->slot[x->slot].id);
-		}
-		duk_call_method(t, 0);
-		return 1;
-	}
-	duk_push_undefined(t);
-	return 1;
-}
-
 /* Runs on a realm thread: the operation host code asked of realm object x->obj. */
 static duk_ret_t out_realm_side(duk_context *t, void *ud)
 {
-	xop *x = ud;
-	duk_push_heapptr(t, x->obj);
-	switch (x->op) {
-	case T_GET:
-		dk_to_realm(x->st, x->slot, x->src, 1, t, 0);
-		return realm_get(x, t);
-	case T_SET:
-		dk_to_realm(x->st, x->slot, x->src, 1, t, 0);
-		dk_to_realm(x->st, x->slot, x->src, 2, t, 0);
-		duk_put_prop(t, -3);
-		duk_push_true(t);
-		return 1;
-	case T_HAS:
-		dk_to_realm(x->st, x->slot, x->src, 1, t, 0);
-		duk_push_boolean(t, duk_has_prop(t, -2));
-		return 1;
-	case T_DEL:
-		dk_to_realm(x->st, x->slot, x->src, 1, t, 0);
-		duk_push_boolean(t, duk_del_prop(t, -2));
-		return 1;
-	case T_APPLY: {
-		dk_to_realm(x->st, x->slot, x->src, 1, t, 0);
-		duk_idx_t n = push_args(x, 2, t, 0);
-		duk_call_method(t, n);
-		return 1;
-	}
-	default: {
-		duk_idx_t n = push_args(x, 1, t, 0);
-		duk_new(t, n);
-		return 1;
-	}
-	}
+	return side_op(ud, t, 0);
 }
 
-/* The host-side proxy of a realm object was used: do it on a realm thread. */
-static duk_ret_t out_trap(duk_context *c, int op)
+/* Host code used the host-side proxy at c[0] of a realm object: runs fn with *x (operation
+ * op on that object) on a free thread of its realm, *t, where fn leaves its result or its
+ * error. Throws on c when c[0] is not a live proxy or the realm is re-entered too deeply.
+ * Returns duk_safe_call's code. */
+DK_PER_CALLER duk_int_t on_realm_thread(duk_context *c, int op, duk_safe_call_function fn, xop *x,
+					duk_context **t)
 {
 	dk_state *st = dk_state_of(c);
 	int slot = duk_get_current_magic(c) >> 1;
 	dk_realm *r = &st->slot[slot];
 	void *s = dk_map_get(&r->out, duk_get_heapptr(c, 0), OUT_SHADOW_OF);
 	if (!s)
-		return duk_type_error(c, "bridge: not a live proxy");
+		(void)duk_type_error(c, "bridge: not a live proxy");
 	if (r->busy >= DK_DEPTH)
-		return duk_range_error(c, "bridge: re-entry too deep");
-	duk_context *t = r->thr[r->busy];
-	xop x = { st, slot, op, c, s };
+		(void)duk_range_error(c, "bridge: re-entry too deep");
+	*t = r->thr[r->busy];
+	*x = (xop){ st, slot, op, c, s };
 	r->busy++;
-	duk_int_t rc = duk_safe_call(t, out_realm_side, &x, 0, 1);
+	duk_int_t rc = duk_safe_call(*t, fn, x, 0, 1);
 	r->busy--;
-	dk_to_host(st, slot, t, -1, c);
+	return rc;
+}
+
+/* The host-side proxy of a realm object was used: do it on a realm thread. */
+static duk_ret_t out_trap(duk_context *c, int op)
+{
+	xop x;
+	duk_context *t;
+	duk_int_t rc = on_realm_thread(c, op, out_realm_side, &x, &t);
+	dk_to_host(x.st, x.slot, t, -1, c);
 	duk_pop(t);
 	if (rc == DUK_EXEC_SUCCESS)
 		return 1;
@@ -431,21 +434,10 @@ static duk_ret_t keys_realm_side(duk_context *t, void *ud)
  * strings copied into a host array. */
 static duk_ret_t out_ownkeys(duk_context *c)
 {
-	dk_state *st = dk_state_of(c);
-	int slot = duk_get_current_magic(c) >> 1;
-	dk_realm *r = &st->slot[slot];
-	void *s = dk_map_get(&r->out, duk_get_heapptr(c, 0), OUT_SHADOW_OF);
-	if (!s)
-		return duk_type_error(c, "bridge: not a live proxy");
-	if (r->busy >= DK_DEPTH)
-		return duk_range_error(c, "bridge: re-entry too deep");
-	duk_context *t = r->thr[r->busy];
-	xop x = { st, slot, T_GET, c, s };
-	r->busy++;
-	duk_int_t rc = duk_safe_call(t, keys_realm_side, &x, 0, 1);
-	r->busy--;
-	if (rc != DUK_EXEC_SUCCESS) {
-		dk_to_host(st, slot, t, -1, c);
+	xop x;
+	duk_context *t;
+	if (on_realm_thread(c, T_GET, keys_realm_side, &x, &t) != DUK_EXEC_SUCCESS) {
+		dk_to_host(x.st, x.slot, t, -1, c);
 		duk_pop(t);
 		return duk_throw(c);
 	}

@@ -2,6 +2,7 @@
  * brokered opens, execve, syscalls through the native, i386 or x32 entry, prctl, connect,
  * rlimits). Each records what the kernel or the broker let happen in the run's event.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,6 +46,39 @@ static void cmd_init(pj_cmd *c, uint32_t kind, const char *s1, const char *s2)
 		snprintf(c->s1, sizeof(c->s1), "%s", s1);
 	if (s2)
 		snprintf(c->s2, sizeof(c->s2), "%s", s2);
+}
+
+/* probe for a command whose operands are numbers only (a, b, v): returns 0 and the reply
+ * in *r, or -1. */
+static int probe_num(pj_state *st, unsigned j, uint32_t kind, uint32_t a, uint32_t b, uint64_t v,
+		     pj_reply *r, esc_ctx *ctx)
+{
+	pj_cmd c;
+	cmd_init(&c, kind, NULL, NULL);
+	c.a = a;
+	c.b = b;
+	c.v = v;
+	return probe(st, j, &c, r, ctx);
+}
+
+/* The reply's outcome as the notes give it: "0", or the name of its error. */
+static const char *outcome(const pj_reply *r)
+{
+	return r->rc ? pj_ename(r->err) : "0";
+}
+
+/* Records that the op reached what it probed: the event's kind and its one-line what.
+ * Returns 0. */
+static int reached(pj_state *st, int kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int reached(pj_state *st, int kind, const char *fmt, ...)
+{
+	va_list ap;
+	st->ev.kind = kind;
+	va_start(ap, fmt);
+	vsnprintf(st->ev.what, sizeof(st->ev.what), fmt, ap);
+	va_end(ap);
+	return 0;
 }
 
 static int fs_event(pj_state *st, const pj_reply *r, unsigned need, const char *what)
@@ -170,85 +204,64 @@ int pj_op_exec(void *s, const esc_val *a, unsigned *out, esc_ctx *ctx)
 int pj_op_syscall(void *s, const esc_val *a, unsigned *out, esc_ctx *ctx)
 {
 	pj_state *st = s;
-	pj_cmd c;
 	pj_reply r;
 	const pj_features *f = pj_features_get();
 	if ((a[2].e == PJ_ABI_I386 && !f->i386) || (a[2].e == PJ_ABI_X32 && !f->x32)) {
 		esc_note(ctx, "the %s syscall ABI is not in this kernel", pj_abi_names[a[2].e]);
 		return -1;
 	}
-	cmd_init(&c, PJ_CMD_SYSCALL, NULL, NULL);
-	c.a = a[1].e;
-	c.b = a[2].e;
-	if (probe(st, a[0].h, &c, &r, ctx))
+	if (probe_num(st, a[0].h, PJ_CMD_SYSCALL, a[1].e, a[2].e, 0, &r, ctx))
 		return -1;
 	int passed = r.rc == 0 || (r.err != PJ_E_FILTER && r.err != ENOSYS);
 	esc_note(ctx, "%s (%s entry) = %s", pj_sys_names[a[1].e], pj_abi_names[a[2].e],
-		 r.rc ? pj_ename(r.err) : "0");
+		 outcome(&r));
 	if (!passed)
 		return -1;
-	st->ev.kind = EV_SYS;
 	st->ev.sys = a[1].e;
-	snprintf(st->ev.what, sizeof(st->ev.what), "%s through the %s entry reached the kernel (%s)",
-		 pj_sys_names[a[1].e], pj_abi_names[a[2].e], r.rc ? pj_ename(r.err) : "0");
-	return 0;
+	return reached(st, EV_SYS, "%s through the %s entry reached the kernel (%s)",
+		       pj_sys_names[a[1].e], pj_abi_names[a[2].e], outcome(&r));
 }
 
 int pj_op_sprctl(void *s, const esc_val *a, unsigned *out, esc_ctx *ctx)
 {
 	pj_state *st = s;
-	pj_cmd c;
 	pj_reply r;
-	cmd_init(&c, PJ_CMD_PRCTL, NULL, NULL);
-	c.a = a[1].e;
-	c.v = pj_arg2_vals[a[2].e];
-	if (probe(st, a[0].h, &c, &r, ctx))
+	uint64_t v = pj_arg2_vals[a[2].e];
+	if (probe_num(st, a[0].h, PJ_CMD_PRCTL, a[1].e, 0, v, &r, ctx))
 		return -1;
 	esc_note(ctx, "prctl(%s, %#llx) = %s; reads back %lld", pj_prctl_names[a[1].e],
-		 (unsigned long long)c.v, r.rc ? pj_ename(r.err) : "0", (long long)r.val);
+		 (unsigned long long)v, outcome(&r), (long long)r.val);
 	if (r.rc && r.err == PJ_E_FILTER)
 		return -1;
-	st->ev.kind = EV_PRCTL;
-	st->ev.arg2 = c.v;
-	snprintf(st->ev.what, sizeof(st->ev.what), "prctl(%s, arg2=%#llx) reached the kernel (%s)",
-		 pj_prctl_names[a[1].e], (unsigned long long)c.v, r.rc ? pj_ename(r.err) : "0");
-	return 0;
+	st->ev.arg2 = v;
+	return reached(st, EV_PRCTL, "prctl(%s, arg2=%#llx) reached the kernel (%s)",
+		       pj_prctl_names[a[1].e], (unsigned long long)v, outcome(&r));
 }
 
 int pj_op_connect(void *s, const esc_val *a, unsigned *out, esc_ctx *ctx)
 {
 	pj_state *st = s;
-	pj_cmd c;
 	pj_reply r;
-	cmd_init(&c, PJ_CMD_CONNECT, NULL, NULL);
-	c.a = a[1].e;
-	if (probe(st, a[0].h, &c, &r, ctx))
+	if (probe_num(st, a[0].h, PJ_CMD_CONNECT, a[1].e, 0, 0, &r, ctx))
 		return -1;
 	int seen = pj_box_drain(&st->box);
 	esc_note(ctx, "connect(127.0.0.1:%d) = %s; the harness accepted %d connection(s)",
-		 PJ_PORT + (int)a[1].e, r.rc ? pj_ename(r.err) : "0", seen);
+		 PJ_PORT + (int)a[1].e, outcome(&r), seen);
 	if (r.rc)
 		return -1;
-	st->ev.kind = EV_CONNECT;
-	snprintf(st->ev.what, sizeof(st->ev.what), "connected to 127.0.0.1:%d",
-		 PJ_PORT + (int)a[1].e);
-	return 0;
+	return reached(st, EV_CONNECT, "connected to 127.0.0.1:%d", PJ_PORT + (int)a[1].e);
 }
 
 int pj_op_rlimit(void *s, const esc_val *a, unsigned *out, esc_ctx *ctx)
 {
 	pj_state *st = s;
-	pj_cmd c;
 	pj_reply r;
-	cmd_init(&c, PJ_CMD_RLIMIT, NULL, NULL);
-	if (probe(st, a[0].h, &c, &r, ctx) || r.rc)
+	if (probe_num(st, a[0].h, PJ_CMD_RLIMIT, 0, 0, 0, &r, ctx) || r.rc)
 		return -1;
 	esc_note(ctx, "RLIMIT_NOFILE hard %lld; raising it: %s", (long long)r.val,
 		 r.rc2 ? pj_ename(r.err2) : "done");
-	st->ev.kind = EV_RLIMIT;
 	st->ev.val = r.val;
 	st->ev.raised = r.rc2 == 0;
-	snprintf(st->ev.what, sizeof(st->ev.what), "RLIMIT_NOFILE hard limit %lld%s",
-		 (long long)r.val, r.rc2 == 0 ? ", and raising it worked" : "");
-	return 0;
+	return reached(st, EV_RLIMIT, "RLIMIT_NOFILE hard limit %lld%s", (long long)r.val,
+		       r.rc2 == 0 ? ", and raising it worked" : "");
 }
