@@ -60,6 +60,25 @@ static const char *const proc_names[] = { NULL };
 
 /* ---- the scratch root ---- */
 
+static int rm_tree(int dfd, const char *name);
+
+/* Removes everything inside the directory open as fd (which it closes). Returns 0 or -1. */
+static int empty_dir(int fd)
+{
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			rm_tree(dirfd(d), e->d_name);
+	closedir(d);
+	return 0;
+}
+
 /* Removes name under dfd, recursively. Returns 0 or -1. */
 static int rm_tree(int dfd, const char *name)
 {
@@ -67,18 +86,8 @@ static int rm_tree(int dfd, const char *name)
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW))
 		return errno == ENOENT ? 0 : -1;
 	if (S_ISDIR(st.st_mode)) {
-		int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-		if (!d) {
-			if (fd >= 0)
-				close(fd);
+		if (empty_dir(openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)))
 			return -1;
-		}
-		struct dirent *e;
-		while ((e = readdir(d)) != NULL)
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-				rm_tree(dirfd(d), e->d_name);
-		closedir(d);
 		return unlinkat(dfd, name, AT_REMOVEDIR);
 	}
 	return unlinkat(dfd, name, 0);
@@ -279,19 +288,8 @@ int pj_tree_reset(int force)
 		return -1;
 	if (!force && !tree_dirty)
 		return 0;
-	int fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (empty_dir(openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)))
 		return -1;
-	}
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, "proc"))
-			rm_tree(dirfd(d), e->d_name);
-	closedir(d);
-	rm_tree(root_fd, "proc");
 	if (mkdirat(root_fd, "proc", 0555))
 		return -1;
 	size_t helper = pj_helper_elf(elf, sizeof(elf));
