@@ -2,13 +2,16 @@
  * test_target and every real target of the build: every mutation and every cross-over
  * of a valid scenario is valid and survives the binary form; the mutator is a function
  * of (input, seed); inserts bring the producers their handles need; values are reused
- * across ops; the length bias keeps scenarios short.
+ * across ops; the length bias keeps scenarios short. And the focus on new entries
+ * (harness/src/focus.c): every neighbour valid and one step from its entry, the newest
+ * producer's consumers first, newest entry first, deterministic.
  */
 #include <check.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "escapade/focus.h"
 #include "escapade/mutate.h"
 #include "escapade/run.h"
 #include "testtarget.h"
@@ -267,6 +270,197 @@ START_TEST(length_bias)
 }
 END_TEST
 
+/* Every neighbour of every entry is valid, survives the binary form and differs from its
+ * entry; an entry gives neighbours until it is used up, then leaves the stack. */
+START_TEST(focus_neighbours_valid)
+{
+	const esc_target *t = target_at((unsigned)_i);
+	esc_scn_init(&sa, t);
+	esc_scn_init(&sb, t);
+	esc_scn_init(&sc, t);
+	esc_focus *f = esc_focus_new(t);
+	ck_assert_ptr_nonnull(f);
+	unsigned total = 0;
+	for (uint64_t seed = 1; seed <= 12; seed++) {
+		random_scn(&sa, t, seed, 4 + seed * 4);
+		ck_assert_int_eq(esc_focus_push_scn(f, &sa, seed), 0);
+		ck_assert_uint_eq(esc_focus_entries(f), 1);
+		ck_assert_uint_le(esc_focus_pending(f), ESC_FOCUS_MOVES);
+		ck_assert_uint_gt(esc_focus_pending(f), 0);
+		unsigned n = 0;
+		while (esc_focus_entries(f)) {
+			if (esc_focus_next_scn(f, &sb))
+				continue;
+			assert_valid_roundtrip(&sb, "focus neighbour", seed);
+			ck_assert_msg(esc_scn_cmp_ops(&sb, &sa) != 0, "%s seed %llu: a neighbour "
+				      "equal to its entry", t->name, (unsigned long long)seed);
+			ck_assert_uint_le(++n, ESC_FOCUS_MOVES);
+		}
+		ck_assert_int_eq(esc_focus_next_scn(f, &sb), -1);
+		total += n;
+	}
+	ck_assert_uint_gt(total, 12 * 8);
+	esc_focus_free(f);
+	esc_scn_clear(&sa);
+	esc_scn_clear(&sb);
+}
+END_TEST
+
+static int consumes(const esc_scn *s, unsigned i, unsigned producer)
+{
+	const esc_op_desc *d = &s->target->ops[s->ops[i].op];
+	for (unsigned j = 0; j < d->nargs; j++)
+		if (d->args[j].kind == ESC_ARG_HANDLE && s->ops[i].args[j].i == (int64_t)producer)
+			return 1;
+	return 0;
+}
+
+/* From `$0 = open; $1 = socket`, the ops appended to use the socket and not the fd (the
+ * newest result: accept $1, send $1 with a fresh fd) all come before any op appended to
+ * use the fd and not the socket (write $0, dup $0, send $0 on a fresh socket): the next
+ * link of a chain hangs off its newest result. */
+START_TEST(focus_newest_result_first)
+{
+	const esc_target *const tl[] = { &test_target, NULL };
+	static const char text[] = "target test\n$0 = open \"/etc/passwd\"\n$1 = socket\n";
+	for (uint64_t seed = 1; seed <= 20; seed++) {
+		char err[200];
+		ck_assert_int_eq(esc_parse(&sa, tl, text, strlen(text), err, sizeof(err)), 0);
+		esc_scn_init(&sb, &test_target);
+		esc_focus *f = esc_focus_new(&test_target);
+		ck_assert_int_eq(esc_focus_push_scn(f, &sa, seed), 0);
+		int last_sock = -1, first_fd = -1, accepts = 0;
+		for (int k = 0; esc_focus_entries(f); k++) {
+			if (esc_focus_next_scn(f, &sb))
+				continue;
+			unsigned i = sb.nops - 1;
+			if (sb.nops <= sa.nops)
+				continue; /* an argument changed */
+			int sock = consumes(&sb, i, 1), fd = consumes(&sb, i, 0);
+			if (sock && !fd) {
+				last_sock = k;
+				accepts += sb.ops[i].op == TT_OP_ACCEPT;
+			} else if (fd && !sock && first_fd < 0) {
+				first_fd = k;
+			}
+		}
+		ck_assert_int_ge(last_sock, 0);
+		ck_assert_int_ge(first_fd, 0);
+		ck_assert_int_gt(accepts, 0);
+		ck_assert_msg(last_sock < first_fd, "seed %llu: an fd consumer at %d before a "
+			      "socket consumer at %d", (unsigned long long)seed, first_fd, last_sock);
+		esc_focus_free(f);
+		esc_scn_clear(&sa);
+		esc_scn_clear(&sb);
+	}
+}
+END_TEST
+
+/* A string the entry holds and no dictionary does turns up in appended ops: the focus
+ * offers an entry's own strings first. */
+START_TEST(focus_reuses_strings)
+{
+	const esc_target *const tl[] = { &test_target, NULL };
+	static const char text[] = "target test\n$0 = open \"/zz/unique\"\n$1 = socket\n";
+	char err[200];
+	ck_assert_int_eq(esc_parse(&sa, tl, text, strlen(text), err, sizeof(err)), 0);
+	esc_scn_init(&sb, &test_target);
+	esc_focus *f = esc_focus_new(&test_target);
+	ck_assert_int_eq(esc_focus_push_scn(f, &sa, 5), 0);
+	unsigned copies = 0;
+	while (esc_focus_entries(f)) {
+		if (esc_focus_next_scn(f, &sb))
+			continue;
+		for (unsigned i = 1; i < sb.nops; i++) {
+			const esc_op_desc *d = &test_target.ops[sb.ops[i].op];
+			for (unsigned j = 0; j < d->nargs; j++)
+				copies += d->args[j].kind == ESC_ARG_STR &&
+					  strcmp(sb.ops[i].args[j].s, "/zz/unique") == 0;
+		}
+	}
+	ck_assert_uint_ge(copies, 8); /* 11 with the reuse, 2 (fresh producers') without */
+	esc_focus_free(f);
+	esc_scn_clear(&sa);
+	esc_scn_clear(&sb);
+}
+END_TEST
+
+/* The newest entry goes first; an entry already stacked is not stacked twice; past
+ * ESC_FOCUS_DEPTH the stack keeps its depth. */
+START_TEST(focus_stack)
+{
+	const esc_target *t = &test_target;
+	esc_scn_init(&sa, t);
+	esc_scn_init(&sb, t);
+	esc_scn_init(&sc, t);
+	esc_focus *f = esc_focus_new(t);
+	random_scn(&sa, t, 7, 24);
+	random_scn(&sb, t, 8, 40);
+	ck_assert(esc_scn_cmp_ops(&sa, &sb) != 0);
+	ck_assert_int_eq(esc_focus_push_scn(f, &sa, 1), 0);
+	ck_assert_int_eq(esc_focus_push_scn(f, &sb, 2), 0);
+	ck_assert_int_eq(esc_focus_push_scn(f, &sb, 3), 0);
+	ck_assert_uint_eq(esc_focus_entries(f), 2);
+	ck_assert_int_eq(esc_focus_next_scn(f, &sc), 0);
+	/* one step from sb: sb's ops then more (an append), or sb with one argument changed */
+	unsigned same = 0;
+	for (unsigned i = 0; i < sb.nops && i < sc.nops; i++)
+		same += sc.ops[i].op == sb.ops[i].op &&
+			memcmp(sc.ops[i].args, sb.ops[i].args, sizeof(sc.ops[i].args)) == 0;
+	ck_assert_msg(same == sb.nops || (sc.nops == sb.nops && same == sb.nops - 1),
+		      "the first neighbour is not one step from the newest entry");
+	for (uint64_t seed = 100; seed < 100 + ESC_FOCUS_DEPTH + 5; seed++) {
+		random_scn(&sa, t, seed, 16 + seed % 32);
+		ck_assert_int_eq(esc_focus_push_scn(f, &sa, seed), 0);
+	}
+	ck_assert_uint_eq(esc_focus_entries(f), ESC_FOCUS_DEPTH);
+	/* the encoded form: what fits is valid; nothing fits in one byte */
+	uint8_t buf[4096];
+	size_t n = esc_focus_next(f, buf, sizeof(buf));
+	ck_assert_uint_gt(n, 0);
+	esc_decode(&sc, t, buf, n);
+	assert_valid_roundtrip(&sc, "focus buffer", 0);
+	ck_assert_uint_eq(esc_focus_next(f, buf, 1), 0);
+	esc_focus_free(f);
+	esc_scn_clear(&sa);
+	esc_scn_clear(&sb);
+	esc_scn_clear(&sc);
+}
+END_TEST
+
+/* The same pushes and seeds give the same neighbours; another seed another order. */
+START_TEST(focus_deterministic)
+{
+	const esc_target *t = target_at((unsigned)_i);
+	esc_scn_init(&sa, t);
+	esc_scn_init(&sb, t);
+	esc_scn_init(&sc, t);
+	esc_focus *f[3] = { esc_focus_new(t), esc_focus_new(t), esc_focus_new(t) };
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		random_scn(&sa, t, seed * 11, 30);
+		for (int k = 0; k < 3; k++)
+			ck_assert_int_eq(esc_focus_push_scn(f[k], &sa, k == 2 ? seed + 99 : seed), 0);
+	}
+	unsigned differ = 0;
+	for (int step = 0; step < 200; step++) {
+		int a = esc_focus_next_scn(f[0], &sb), b = esc_focus_next_scn(f[1], &sc);
+		ck_assert_int_eq(a, b);
+		if (a)
+			continue;
+		ck_assert_msg(esc_scn_cmp_ops(&sb, &sc) == 0, "%s: neighbour %d differs", t->name,
+			      step);
+		if (esc_focus_next_scn(f[2], &sc) == 0)
+			differ += esc_scn_cmp_ops(&sb, &sc) != 0;
+	}
+	ck_assert_uint_gt(differ, 0);
+	for (int k = 0; k < 3; k++)
+		esc_focus_free(f[k]);
+	esc_scn_clear(&sa);
+	esc_scn_clear(&sb);
+	esc_scn_clear(&sc);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("mutate");
@@ -280,6 +474,11 @@ static Suite *suite(void)
 	tcase_add_test(tc, insert_brings_producers);
 	tcase_add_test(tc, values_are_reused);
 	tcase_add_test(tc, length_bias);
+	tcase_add_loop_test(tc, focus_neighbours_valid, 0, (int)n);
+	tcase_add_test(tc, focus_newest_result_first);
+	tcase_add_test(tc, focus_reuses_strings);
+	tcase_add_test(tc, focus_stack);
+	tcase_add_loop_test(tc, focus_deterministic, 0, (int)n);
 	suite_add_tcase(s, tc);
 	return s;
 }

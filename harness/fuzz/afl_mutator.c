@@ -2,12 +2,17 @@
  * the same IR-level mutator as libFuzzer's hooks, compiled once per target with
  * -DESC_FUZZ_TARGET=<symbol>, without sanitizers or AFL instrumentation (it is loaded into
  * afl-fuzz itself). One call in four splices with AFL's second input (add_buf) when it
- * has one; otherwise the scenario is mutated. Deterministic for AFL's seed.
+ * has one; otherwise the scenario is mutated. New queue entries (AFL tells the module,
+ * afl_custom_queue_new_entry) go to the focus (escapade/focus.h): while it has neighbours
+ * left, one call in two takes the next one instead. Deterministic for AFL's seed and
+ * queue.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "escapade/focus.h"
 #include "escapade/mutate.h"
 
 #ifndef ESC_FUZZ_TARGET
@@ -20,6 +25,7 @@ typedef struct esc_afl {
 	esc_rng rng;
 	uint8_t *buf;
 	size_t cap;
+	esc_focus *focus; /* NULL: out of memory, or ESCAPADE_FOCUS=0 */
 } esc_afl;
 
 #define AFL_API __attribute__((visibility("default")))
@@ -27,14 +33,20 @@ typedef struct esc_afl {
 AFL_API void *afl_custom_init(void *afl, unsigned int seed);
 AFL_API size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size, uint8_t **out_buf,
 			       uint8_t *add_buf, size_t add_buf_size, size_t max_size);
+AFL_API uint8_t afl_custom_queue_new_entry(void *data, const uint8_t *filename_new_queue,
+					   const uint8_t *filename_orig_queue);
 AFL_API void afl_custom_deinit(void *data);
 
 void *afl_custom_init(void *afl, unsigned int seed)
 {
 	(void)afl;
 	esc_afl *m = calloc(1, sizeof(*m));
-	if (m)
-		esc_rng_seed(&m->rng, seed);
+	if (!m)
+		return NULL;
+	esc_rng_seed(&m->rng, seed);
+	const char *e = getenv("ESCAPADE_FOCUS");
+	if (!e || strcmp(e, "0") != 0)
+		m->focus = esc_focus_new(&ESC_FUZZ_TARGET);
 	return m;
 }
 
@@ -53,11 +65,13 @@ size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size, uint8_t **out_
 		m->cap = need;
 	}
 	uint64_t seed = esc_rng_next(&m->rng);
-	size_t n;
-	if (add_buf && add_buf_size && (seed & 3) == 0) {
+	size_t n = 0;
+	if (m->focus && (seed & 4) && esc_focus_entries(m->focus))
+		n = esc_focus_next(m->focus, m->buf, max_size);
+	if (!n && add_buf && add_buf_size && (seed & 3) == 0) {
 		n = esc_crossover_buffer(&ESC_FUZZ_TARGET, buf, buf_size, add_buf, add_buf_size,
 					 m->buf, max_size, seed >> 2);
-	} else {
+	} else if (!n) {
 		memcpy(m->buf, buf, buf_size);
 		n = esc_mutate_buffer(&ESC_FUZZ_TARGET, m->buf, buf_size, max_size, seed >> 2, NULL);
 	}
@@ -65,10 +79,30 @@ size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size, uint8_t **out_
 	return n;
 }
 
+/* A new queue entry: its neighbours go first (the file is not changed: returns 0). */
+uint8_t afl_custom_queue_new_entry(void *data, const uint8_t *filename_new_queue,
+				   const uint8_t *filename_orig_queue)
+{
+	esc_afl *m = data;
+	(void)filename_orig_queue;
+	if (!m || !m->focus || !filename_new_queue)
+		return 0;
+	FILE *f = fopen((const char *)filename_new_queue, "rb");
+	if (!f)
+		return 0;
+	static uint8_t in[1 << 16];
+	size_t n = fread(in, 1, sizeof(in), f);
+	fclose(f);
+	esc_focus_push(m->focus, in, n, esc_rng_next(&m->rng));
+	return 0;
+}
+
 void afl_custom_deinit(void *data)
 {
 	esc_afl *m = data;
-	if (m)
+	if (m) {
 		free(m->buf);
+		esc_focus_free(m->focus);
+	}
 	free(m);
 }

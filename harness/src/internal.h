@@ -104,4 +104,19 @@ typedef struct esc_kind_ops {
 
 extern const esc_kind_ops esc_kinds[ESC_ARG_NKINDS];
 
+/* The mutator's pieces focus.c builds on (mutate.c). */
+struct esc_rng;
+/* Producers of resource kind res among ops [0, before), into list; returns the count. */
+unsigned esc_mut_producers(const esc_scn *s, unsigned before, unsigned res, uint8_t *list);
+/* A random op producing res (a root one time in two when there is one), or -1. */
+int esc_mut_pick_producer(const esc_target *t, unsigned res, struct esc_rng *r);
+/* Inserts op opidx at *pos with producers for its handles (see mutate.c); returns the
+ * number of ops inserted, *pos moves past them. */
+int esc_mut_gen_op(esc_scn *s, unsigned *pos, unsigned opidx, unsigned fixed_j, unsigned fixed_h,
+		   struct esc_rng *r, unsigned depth);
+/* Encodes s into out, dropping ops from the end until it fits; returns the size. */
+long esc_mut_encode_fit(esc_scn *s, uint8_t *out, size_t max);
+/* Loads text or binary form of target t. */
+void esc_mut_load(esc_scn *s, const esc_target *t, const uint8_t *d, size_t n);
+
 #endif

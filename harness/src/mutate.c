@@ -42,7 +42,7 @@ static const esc_op_desc *desc(const esc_scn *s, unsigned i)
 }
 
 /* Producers of resource kind res among ops [0, before), into list; returns the count. */
-static unsigned producers(const esc_scn *s, unsigned before, unsigned res, uint8_t *list)
+unsigned esc_mut_producers(const esc_scn *s, unsigned before, unsigned res, uint8_t *list)
 {
 	unsigned n = 0;
 	for (unsigned k = 0; k < before; k++)
@@ -145,7 +145,7 @@ static int fill_args(const esc_scn *s, unsigned pos, esc_op *op, esc_rng *r)
 		esc_arg *a = &op->args[j];
 		switch (ad->kind) {
 		case ESC_ARG_HANDLE: {
-			unsigned n = producers(s, pos, ad->res, list);
+			unsigned n = esc_mut_producers(s, pos, ad->res, list);
 			if (!n)
 				return -1;
 			/* favour recent producers: they are what a chain builds on */
@@ -196,7 +196,7 @@ static int is_root(const esc_op_desc *d)
 /* A random op of the target that produces resource kind res, or -1. One time in two it
  * is a root (an op that needs no handle: an issuer, a constructor) when there is one:
  * the shortest way to a fresh resource, as syzkaller prefers constructors. */
-static int pick_producer(const esc_target *t, unsigned res, esc_rng *r)
+int esc_mut_pick_producer(const esc_target *t, unsigned res, esc_rng *r)
 {
 	unsigned n = 0, nroot = 0;
 	for (unsigned o = 0; o < t->nops; o++)
@@ -223,8 +223,8 @@ static int pick_producer(const esc_target *t, unsigned res, esc_rng *r)
  * is the handle fixed_h, which must lie before *pos. *pos moves past what was generated.
  * Returns the number of ops inserted; producers inserted before a failure stay (they
  * are valid ops). */
-static int gen_op(esc_scn *s, unsigned *pos, unsigned opidx, unsigned fixed_j, unsigned fixed_h,
-		  esc_rng *r, unsigned depth)
+int esc_mut_gen_op(esc_scn *s, unsigned *pos, unsigned opidx, unsigned fixed_j, unsigned fixed_h,
+		   esc_rng *r, unsigned depth)
 {
 	const esc_target *t = s->target;
 	const esc_op_desc *d = &t->ops[opidx];
@@ -234,12 +234,12 @@ static int gen_op(esc_scn *s, unsigned *pos, unsigned opidx, unsigned fixed_j, u
 		const esc_arg_desc *ad = &d->args[j];
 		if (ad->kind != ESC_ARG_HANDLE || j == fixed_j)
 			continue;
-		int have = producers(s, *pos, ad->res, list) > 0;
+		int have = esc_mut_producers(s, *pos, ad->res, list) > 0;
 		if (have && esc_rng_below(r, 4))
 			continue;
-		int p = depth < GEN_DEPTH ? pick_producer(t, ad->res, r) : -1;
+		int p = depth < GEN_DEPTH ? esc_mut_pick_producer(t, ad->res, r) : -1;
 		if (p >= 0 && s->nops < ESC_MAX_OPS - 1)
-			added += gen_op(s, pos, (unsigned)p, ESC_MAX_ARGS, 0, r, depth + 1);
+			added += esc_mut_gen_op(s, pos, (unsigned)p, ESC_MAX_ARGS, 0, r, depth + 1);
 	}
 	if (s->nops >= ESC_MAX_OPS)
 		return added;
@@ -281,7 +281,7 @@ static int mut_extend(esc_scn *s, esc_rng *r)
 	if (!n)
 		return 0;
 	unsigned k = esc_rng_below(r, n), pos = s->nops;
-	return gen_op(s, &pos, cand_op[k], cand_arg[k], from, r, 0) > 0;
+	return esc_mut_gen_op(s, &pos, cand_op[k], cand_arg[k], from, r, 0) > 0;
 }
 
 static int mut_insert(esc_scn *s, esc_rng *r)
@@ -294,7 +294,7 @@ static int mut_insert(esc_scn *s, esc_rng *r)
 	/* append more often than not: escapes are chains that grow at the end */
 	if (esc_rng_below(r, 2))
 		pos = s->nops;
-	return gen_op(s, &pos, esc_rng_below(r, s->target->nops), ESC_MAX_ARGS, 0, r, 0) > 0;
+	return esc_mut_gen_op(s, &pos, esc_rng_below(r, s->target->nops), ESC_MAX_ARGS, 0, r, 0) > 0;
 }
 
 void esc_scn_remove_op(esc_scn *s, unsigned i)
@@ -311,7 +311,7 @@ void esc_scn_remove_op(esc_scn *s, unsigned i)
 			if (d->args[j].kind != ESC_ARG_HANDLE || !gone[a->i])
 				continue;
 			/* nearest earlier producer of the same kind that stays */
-			unsigned n = producers(s, k, d->args[j].res, list);
+			unsigned n = esc_mut_producers(s, k, d->args[j].res, list);
 			int to = -1;
 			while (n-- > 0)
 				if (!gone[list[n]]) {
@@ -468,7 +468,7 @@ static int mut_arg(esc_scn *s, esc_rng *r, esc_bytes_fn bytes)
 	}
 	switch (ad->kind) {
 	case ESC_ARG_HANDLE: {
-		unsigned n = producers(s, i, ad->res, list);
+		unsigned n = esc_mut_producers(s, i, ad->res, list);
 		if (n < 2)
 			return 0;
 		a->i = list[esc_rng_below(r, n)];
@@ -622,7 +622,7 @@ void esc_crossover(esc_scn *out, const esc_scn *a, const esc_scn *b, esc_rng *r)
 				continue;
 			}
 			/* its producer did not come along: take one of the same kind */
-			unsigned n = producers(out, out->nops, d->args[j].res, list);
+			unsigned n = esc_mut_producers(out, out->nops, d->args[j].res, list);
 			if (!n)
 				ok = 0;
 			else
@@ -635,7 +635,7 @@ void esc_crossover(esc_scn *out, const esc_scn *a, const esc_scn *b, esc_rng *r)
 	}
 }
 
-static long encode_fit(esc_scn *s, uint8_t *out, size_t max)
+long esc_mut_encode_fit(esc_scn *s, uint8_t *out, size_t max)
 {
 	long n;
 	while ((n = esc_encode(s, out, max)) < 0 && s->nops > 0)
@@ -643,7 +643,7 @@ static long encode_fit(esc_scn *s, uint8_t *out, size_t max)
 	return n < 0 ? 0 : n;
 }
 
-static void load_any(esc_scn *s, const esc_target *t, const uint8_t *d, size_t n)
+void esc_mut_load(esc_scn *s, const esc_target *t, const uint8_t *d, size_t n)
 {
 	const esc_target *targets[2] = { t, NULL };
 	if (esc_looks_like_text(d, n) && esc_parse(s, targets, (const char *)d, n, NULL, 0) == 0)
@@ -658,9 +658,9 @@ size_t esc_mutate_buffer(const esc_target *t, uint8_t *data, size_t size, size_t
 	esc_rng r;
 	esc_scn_blank(&s, t);
 	esc_rng_seed(&r, seed);
-	load_any(&s, t, data, size);
+	esc_mut_load(&s, t, data, size);
 	esc_mutate(&s, &r, NULL, bytes);
-	long n = encode_fit(&s, data, max);
+	long n = esc_mut_encode_fit(&s, data, max);
 	esc_scn_clear(&s);
 	return (size_t)n;
 }
@@ -674,10 +674,10 @@ size_t esc_crossover_buffer(const esc_target *t, const uint8_t *d1, size_t s1,
 	esc_scn_blank(&b, t);
 	esc_scn_blank(&c, t);
 	esc_rng_seed(&r, seed);
-	load_any(&a, t, d1, s1);
-	load_any(&b, t, d2, s2);
+	esc_mut_load(&a, t, d1, s1);
+	esc_mut_load(&b, t, d2, s2);
 	esc_crossover(&c, &a, &b, &r);
-	long n = encode_fit(&c, out, max);
+	long n = esc_mut_encode_fit(&c, out, max);
 	esc_scn_clear(&a);
 	esc_scn_clear(&b);
 	esc_scn_clear(&c);

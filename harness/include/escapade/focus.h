@@ -1,0 +1,60 @@
+/* Focus on new corpus entries: when a scenario finds new coverage, its neighbourhood is
+ * tried next, before the engine's corpus schedule gets back to it (syzkaller's "smash"
+ * of a new input, AFL's deterministic stages on a new queue entry).
+ *
+ * An escape is a chain, and each link is one step away from the scenario that found the
+ * link before it: a consumer appended to the newest result, an argument of the newest op
+ * changed. A random mutation of a given entry takes such a step with odds of about 1 in
+ * 500 (which op, which handle, which value), and the engine picks that entry among
+ * hundreds (a JavaScript engine's coverage makes a new entry every few dozen execs). The
+ * focus enumerates the steps instead, each once:
+ *   - first, the newest producer's consumers (every op taking its result, with up to
+ *     ESC_FOCUS_GROUP combinations of its other arguments: enum values, dictionary
+ *     strings, boundary integers, existing or fresh handles) and every value of every
+ *     argument of the last op;
+ *   - then the same for the other producers and ops, and the root ops appended;
+ *   - each tier in a random order (seeded per entry), ESC_FOCUS_MOVES moves at most.
+ * New entries stack (the newest first, depth-first along a chain); past ESC_FOCUS_DEPTH
+ * the oldest is dropped.
+ *
+ * The engine glue says which inputs are new (libFuzzer: fuzz_driver.c infers it from its
+ * mutation loop; AFL++: afl_custom_queue_new_entry) and how often a call takes the next
+ * neighbour instead of a mutation. Deterministic: the same pushes and seeds give the same
+ * neighbours.
+ */
+#ifndef ESCAPADE_FOCUS_H
+#define ESCAPADE_FOCUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "escapade/scenario.h"
+
+#define ESC_FOCUS_DEPTH 32  /* entries kept */
+#define ESC_FOCUS_MOVES 512 /* neighbours per entry at most */
+#define ESC_FOCUS_GROUP 24  /* argument combinations per (op, consumed handle) at most */
+
+typedef struct esc_focus esc_focus;
+
+/* Returns a focus for target t, or NULL when out of memory. */
+ESC_API esc_focus *esc_focus_new(const esc_target *t);
+ESC_API void esc_focus_free(esc_focus *f);
+
+/* A new corpus entry (binary or text form of f's target). An entry whose ops equal one
+ * already stacked is ignored. Returns 0, or ESC_E_NOMEM. */
+ESC_API int esc_focus_push(esc_focus *f, const uint8_t *data, size_t n, uint64_t seed);
+/* The same for a scenario (copied). */
+ESC_API int esc_focus_push_scn(esc_focus *f, const esc_scn *s, uint64_t seed);
+
+/* Writes into out (initialized, of f's target; cleared first) the next neighbour of the
+ * newest entry that has neighbours left. Returns 0, or -1 when there is none. */
+ESC_API int esc_focus_next_scn(esc_focus *f, esc_scn *out);
+/* The same, encoded into out (capacity max); a neighbour that does not fit is skipped
+ * (up to 64 in one call). Returns its size, or 0 when none was found. */
+ESC_API size_t esc_focus_next(esc_focus *f, uint8_t *out, size_t max);
+
+/* Entries stacked, and neighbours left over all of them. */
+ESC_API unsigned esc_focus_entries(const esc_focus *f);
+ESC_API size_t esc_focus_pending(const esc_focus *f);
+
+#endif
