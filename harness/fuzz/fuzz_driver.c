@@ -79,9 +79,9 @@ static void setup(void)
  * and stops early only when an output was added to the corpus. So an input that is not
  * our last output starts a new round, and if the round before had fewer calls than the
  * depth, its last output is a new entry (one found by a round's last call is missed).
- * (-reduce_depth=1 also stops rounds early: the inference is off then.) While the focus has neighbours left, one scenario-mutator call
- * in two takes the next one instead of mutating its input. ESCAPADE_FOCUS=0 turns it
- * off. */
+ * -reduce_depth=1 also stops rounds early: the inference is off then. While the focus
+ * has neighbours left, one scenario-mutator call in two takes the next one instead of
+ * mutating its input. ESCAPADE_FOCUS=0 turns it off. */
 static esc_focus *focus;
 static unsigned mutate_depth = 5, round_calls;
 static uint8_t *last_out;
