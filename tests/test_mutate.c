@@ -15,6 +15,7 @@
 #include "escapade/mutate.h"
 #include "escapade/run.h"
 #include "testtarget.h"
+#include "testutil.h"
 
 extern const esc_target *const esc_all_targets[];
 
@@ -218,8 +219,7 @@ START_TEST(values_are_reused)
 	const esc_mut_weights only_insert = { .insert = 1 };
 	unsigned copies = 0, opens = 0;
 	for (uint64_t seed = 1; seed <= 300; seed++) {
-		char err[200];
-		ck_assert_int_eq(esc_parse(&sa, tl, text, strlen(text), err, sizeof(err)), 0);
+		tu_parse(&sa, tl, text);
 		esc_rng r;
 		esc_rng_seed(&r, seed);
 		esc_mutate(&sa, &r, &only_insert, NULL);
@@ -324,8 +324,7 @@ START_TEST(focus_newest_result_first)
 	const esc_target *const tl[] = { &test_target, NULL };
 	static const char text[] = "target test\n$0 = open \"/etc/passwd\"\n$1 = socket\n";
 	for (uint64_t seed = 1; seed <= 20; seed++) {
-		char err[200];
-		ck_assert_int_eq(esc_parse(&sa, tl, text, strlen(text), err, sizeof(err)), 0);
+		tu_parse(&sa, tl, text);
 		esc_scn_init(&sb, &test_target);
 		esc_focus *f = esc_focus_new(&test_target);
 		ck_assert_int_eq(esc_focus_push_scn(f, &sa, seed), 0);
@@ -362,8 +361,7 @@ START_TEST(focus_reuses_strings)
 {
 	const esc_target *const tl[] = { &test_target, NULL };
 	static const char text[] = "target test\n$0 = open \"/zz/unique\"\n$1 = socket\n";
-	char err[200];
-	ck_assert_int_eq(esc_parse(&sa, tl, text, strlen(text), err, sizeof(err)), 0);
+	tu_parse(&sa, tl, text);
 	esc_scn_init(&sb, &test_target);
 	esc_focus *f = esc_focus_new(&test_target);
 	ck_assert_int_eq(esc_focus_push_scn(f, &sa, 5), 0);
