@@ -426,6 +426,36 @@ START_TEST(focus_stack)
 }
 END_TEST
 
+/* A neighbour too long for the engine's length limit is not lost: it comes back once the
+ * limit allows it. One draw through a limit that only the entry's own size passes (the
+ * appends do not fit: up to 64 go to the back), then every neighbour without a limit:
+ * as many as without the first draw. */
+START_TEST(focus_defers_long_neighbours)
+{
+	const esc_target *const tl[] = { &test_target, NULL };
+	static const char text[] = "target test\n$0 = open \"/a\"\n$1 = socket\n";
+	uint8_t buf[4096];
+	tu_parse(&sa, tl, text);
+	long small = esc_encode(&sa, buf, sizeof(buf));
+	ck_assert_int_gt(small, 0);
+	unsigned count[2] = { 0, 0 };
+	for (int limited = 0; limited < 2; limited++) {
+		esc_focus *f = esc_focus_new(&test_target);
+		ck_assert_int_eq(esc_focus_push_scn(f, &sa, 3), 0);
+		if (limited) {
+			count[1] += esc_focus_next(f, buf, (size_t)small) > 0;
+			ck_assert_uint_eq(esc_focus_entries(f), 1);
+		}
+		while (esc_focus_next(f, buf, sizeof(buf)) > 0)
+			count[limited]++;
+		esc_focus_free(f);
+	}
+	ck_assert_uint_gt(count[0], 64);
+	ck_assert_uint_eq(count[1], count[0]);
+	esc_scn_clear(&sa);
+}
+END_TEST
+
 /* The same pushes and seeds give the same neighbours; another seed another order. */
 START_TEST(focus_deterministic)
 {
@@ -476,6 +506,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, focus_newest_result_first);
 	tcase_add_test(tc, focus_reuses_strings);
 	tcase_add_test(tc, focus_stack);
+	tcase_add_test(tc, focus_defers_long_neighbours);
 	tcase_add_loop_test(tc, focus_deterministic, 0, (int)n);
 	suite_add_tcase(s, tc);
 	return s;

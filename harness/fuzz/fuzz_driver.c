@@ -80,8 +80,8 @@ static void setup(void)
  * our last output starts a new round, and if the round before had fewer calls than the
  * depth, its last output is a new entry (one found by a round's last call is missed).
  * -reduce_depth=1 also stops rounds early: the inference is off then. While the focus
- * has neighbours left, one scenario-mutator call in two takes the next one instead of
- * mutating its input. ESCAPADE_FOCUS=0 turns it off. */
+ * has neighbours left, a quarter of all calls take the next one instead of mutating
+ * their input (see SHARE_FOCUS). ESCAPADE_FOCUS=0 turns it off. */
 static esc_focus *focus;
 static unsigned mutate_depth = 5, round_calls;
 static uint8_t *last_out;
@@ -242,26 +242,44 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1, const uint8_t *d2, size_t s2,
 				 uint8_t *out, size_t max_out, unsigned int seed);
 
-size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+/* How the calls are shared. libFuzzer calls the custom mutator and the custom cross-over
+ * equally often (they are its only two mutations when both are defined): SHARE_CROSS of
+ * 8 cross-over calls splice two scenarios; every other call, of either hook, is one of
+ * libFuzzer's byte mutations of the whole binary form, the focus's next neighbour (while
+ * it has one) or a scenario mutation, in the proportions SHARE_BYTES : SHARE_FOCUS :
+ * SHARE_SCN. Of all calls: a quarter each.
+ *   Byte mutations: on vm2model's nesting profiles they are worth 10x (vm2-3.11.0, 5
+ * seeds: median 2.4 s with half the calls, 25 s without: a byte that turns one op into
+ * another keeping its arguments, comparison-guided values); they kept their quarter.
+ *   Cross-over had half the calls, the focus an eighth. Half of the cross-over's share
+ * given to the focus and to scenario mutations, with the focus deferring neighbours too
+ * long for libFuzzer's length limit instead of skipping them, against neither (20 seeds,
+ * median execs to the escape): trustgate discharge-unbound 15,420 vs 18,605, procjail
+ * landlock-parent-widens 4,466 vs 7,218, dukrealm host-function-ctor 35,786 (17/20
+ * escaped within 60 s) vs 72,816 (12/20). */
+#define SHARE_CROSS 4
+#define SHARE_BYTES 1
+#define SHARE_FOCUS 1
+#define SHARE_SCN 1
+
+/* One call that is not a cross-over, on data (size bytes, room for max_size). */
+static size_t mutate_one(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
 {
-	/* One call in two mutates the binary form with libFuzzer's own byte mutations. On
-	 * vm2model's nesting profiles that is worth 10x (vm2-3.11.0, 5 seeds: median 2.4 s
-	 * with it, 25 s without: a byte that turns one op into another keeping its
-	 * arguments, and comparison-guided values); on trustgate discharge-unbound it costs
-	 * 3x (17 s against 2.5 s). The scenario mutator also hands string and number
-	 * arguments to LLVMFuzzerMutate. Of the other calls, while the focus has neighbours
-	 * of new entries left, one in two runs the next one (see above): trustgate
-	 * discharge-unbound, 20 seeds, median 17,048 execs to the escape with the focus
-	 * taking one call in two, 30,007 with one in four (this), 46,940 without; the
-	 * nesting profiles of vm2model lost to the first (fewer byte-level calls). */
 	size_t n = 0;
-	round_input(data, size, seed);
-	if ((seed & 1) == 0)
+	unsigned q = (seed >> 3) % (SHARE_BYTES + SHARE_FOCUS + SHARE_SCN);
+	if (q < SHARE_BYTES)
 		n = LLVMFuzzerMutate(data, size, max_size);
-	else if (focus && (seed & 2) && esc_focus_entries(focus))
+	else if (focus && q < SHARE_BYTES + SHARE_FOCUS && esc_focus_entries(focus))
 		n = esc_focus_next(focus, data, max_size);
 	if (!n)
 		n = esc_mutate_buffer(&ESC_FUZZ_TARGET, data, size, max_size, seed, LLVMFuzzerMutate);
+	return n;
+}
+
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+{
+	round_input(data, size, seed);
+	size_t n = mutate_one(data, size, max_size, seed);
 	round_output(data, n);
 	return n;
 }
@@ -270,7 +288,13 @@ size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1, const uint8_t *d2
 				 uint8_t *out, size_t max_out, unsigned int seed)
 {
 	round_input(d1, s1, seed);
-	size_t n = esc_crossover_buffer(&ESC_FUZZ_TARGET, d1, s1, d2, s2, out, max_out, seed);
+	size_t n;
+	if ((seed & 7) < SHARE_CROSS || s1 > max_out) {
+		n = esc_crossover_buffer(&ESC_FUZZ_TARGET, d1, s1, d2, s2, out, max_out, seed);
+	} else {
+		memcpy(out, d1, s1);
+		n = mutate_one(out, s1, max_out, seed);
+	}
 	round_output(out, n);
 	return n;
 }

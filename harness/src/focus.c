@@ -27,9 +27,11 @@ typedef struct mv {
 	uint32_t combo;
 } mv;
 
+#define MV_DEFERRED 0x80u /* in kind: sent to the back of its entry's list once already */
+
 typedef struct entry {
 	esc_scn *s;
-	mv *moves;
+	mv *moves; /* room for twice the planned moves: each may be deferred once */
 	unsigned nmoves, next;
 	uint64_t seed; /* with the move's index: its fresh producers' choices */
 } entry;
@@ -247,7 +249,8 @@ static void add_args(const esc_scn *s, unsigned i, mvlist *l, esc_rng *r)
 }
 
 /* The entry's moves: the newest producer's consumers and the last op's values first,
- * then the rest; each tier shuffled; ESC_FOCUS_MOVES at most. */
+ * then the rest; each tier shuffled; ESC_FOCUS_MOVES at most, with room for each to be
+ * deferred once (esc_focus_next). */
 static int plan(entry *e, esc_rng *r)
 {
 	const esc_scn *s = e->s;
@@ -281,8 +284,14 @@ static int plan(entry *e, esc_rng *r)
 		free(a.p);
 		return ESC_E_NOMEM;
 	}
-	e->moves = a.p;
-	e->nmoves = a.n < ESC_FOCUS_MOVES ? a.n : ESC_FOCUS_MOVES;
+	unsigned n = a.n < ESC_FOCUS_MOVES ? a.n : ESC_FOCUS_MOVES;
+	mv *room = realloc(a.p, (2 * n + 1) * sizeof(mv));
+	if (!room) {
+		free(a.p);
+		return ESC_E_NOMEM;
+	}
+	e->moves = room;
+	e->nmoves = n;
 	e->next = 0;
 	return 0;
 }
@@ -290,7 +299,7 @@ static int plan(entry *e, esc_rng *r)
 /* Applies m to s; returns 0, or -1 when it does not apply or changes nothing. */
 static int apply(esc_scn *s, const mv *m, esc_rng *r)
 {
-	if (m->kind == MV_ARG) {
+	if ((m->kind & ~MV_DEFERRED) == MV_ARG) {
 		if (m->at >= s->nops)
 			return -1;
 		const esc_arg_desc *d = &s->target->ops[s->ops[m->at].op].args[m->slot];
@@ -391,7 +400,10 @@ int esc_focus_push(esc_focus *f, const uint8_t *data, size_t n, uint64_t seed)
 	return rc;
 }
 
-int esc_focus_next_scn(esc_focus *f, esc_scn *out)
+/* The next neighbour into out (see esc_focus_next_scn); *pe and *pm: its entry (valid
+ * until the next call) and move. A move's random choices (fresh producers) are seeded by
+ * its entry and the move itself, so a deferred move comes back the same. */
+static int take(esc_focus *f, esc_scn *out, entry **pe, mv *pm)
 {
 	for (unsigned tries = 0; f->n && tries < MAX_TRIES;) {
 		entry *e = &f->e[f->n - 1];
@@ -400,27 +412,48 @@ int esc_focus_next_scn(esc_focus *f, esc_scn *out)
 			f->n--;
 			continue;
 		}
-		esc_rng r;
-		esc_rng_seed(&r, e->seed + e->next);
 		const mv *m = &e->moves[e->next++];
+		esc_rng r;
+		esc_rng_seed(&r, e->seed ^ ((uint64_t)m->combo | (uint64_t)m->op << 32 |
+					    (uint64_t)m->at << 40 | (uint64_t)m->slot << 48 |
+					    (uint64_t)(m->kind & ~MV_DEFERRED) << 56));
 		esc_scn_clear(out);
-		if (esc_scn_copy(out, e->s) == 0 && apply(out, m, &r) == 0)
+		if (esc_scn_copy(out, e->s) == 0 && apply(out, m, &r) == 0) {
+			*pe = e;
+			*pm = *m;
 			return 0;
+		}
 		tries++;
 	}
 	esc_scn_clear(out);
 	return -1;
 }
 
+int esc_focus_next_scn(esc_focus *f, esc_scn *out)
+{
+	entry *e;
+	mv m;
+	return take(f, out, &e, &m);
+}
+
+/* A neighbour too long for the engine's current length limit goes to the back of its
+ * entry's list, once: libFuzzer's limit starts at a few bytes and grows as the corpus
+ * stops finding coverage, and skipping loses most appends to the first entries. */
 size_t esc_focus_next(esc_focus *f, uint8_t *out, size_t max)
 {
 	esc_scn *s = &f->work;
 	size_t ret = 0;
-	for (unsigned tries = 0; tries < MAX_TRIES && esc_focus_next_scn(f, s) == 0; tries++) {
+	entry *e;
+	mv m;
+	for (unsigned tries = 0; tries < MAX_TRIES && take(f, s, &e, &m) == 0; tries++) {
 		long n = esc_encode(s, out, max);
 		if (n > 0) {
 			ret = (size_t)n;
 			break;
+		}
+		if (!(m.kind & MV_DEFERRED)) {
+			m.kind |= MV_DEFERRED;
+			e->moves[e->nmoves++] = m;
 		}
 	}
 	esc_scn_clear(s);

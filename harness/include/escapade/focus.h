@@ -49,8 +49,9 @@ ESC_API int esc_focus_push_scn(esc_focus *f, const esc_scn *s, uint64_t seed);
 /* Writes into out (initialized, of f's target; cleared first) the next neighbour of the
  * newest entry that has neighbours left. Returns 0, or -1 when there is none. */
 ESC_API int esc_focus_next_scn(esc_focus *f, esc_scn *out);
-/* The same, encoded into out (capacity max); a neighbour that does not fit is skipped
- * (up to 64 in one call). Returns its size, or 0 when none was found. */
+/* The same, encoded into out (capacity max); a neighbour that does not fit goes to the
+ * back of its entry's list, once (up to 64 in one call). Returns its size, or 0 when none
+ * was found. */
 ESC_API size_t esc_focus_next(esc_focus *f, uint8_t *out, size_t max);
 
 /* Entries stacked, and neighbours left over all of them. */
