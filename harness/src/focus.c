@@ -33,7 +33,7 @@ typedef struct entry {
 	esc_scn *s;
 	mv *moves; /* room for twice the planned moves: each may be deferred once */
 	unsigned nmoves, next;
-	uint64_t seed; /* with the move's index: its fresh producers' choices */
+	uint64_t seed; /* with the move itself: its fresh producers' choices */
 } entry;
 
 struct esc_focus {
