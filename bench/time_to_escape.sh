@@ -36,8 +36,8 @@ all_engines=(libfuzzer-bytes libfuzzer-ir afl-ir afl-ir-havoc afl-ir-cmplog afl-
 default_engines=libfuzzer-bytes,libfuzzer-ir,afl-ir
 declare -A engine_about=(
 	[libfuzzer-bytes]="libFuzzer, byte-level mutations only (fuzz_<t>_bytes): the baseline"
-	[libfuzzer-ir]="libFuzzer with the structure-aware custom mutator and cross-over (fuzz_<t>; -len_control=30 unless given; a quarter of the calls each: cross-over, libFuzzer's byte mutations of the whole input, the neighbours of new corpus entries while the focus has some, scenario mutations)"
-	[afl-ir]="AFL++ (persistent mode, ASan) with the structure-aware mutator as its only mutator (AFL_CUSTOM_MUTATOR_ONLY=1, afl_mutator_<t>.so)"
+	[libfuzzer-ir]="libFuzzer with the structure-aware custom mutator and cross-over (fuzz_<t>; lengths held in ops, from 6, with -len_control=0 unless given; a quarter of the calls each: cross-over, libFuzzer's byte mutations of the whole input, the neighbours of new corpus entries while the focus has some, scenario mutations)"
+	[afl-ir]="AFL++ (persistent mode, ASan) with the structure-aware mutator as its only mutator (AFL_CUSTOM_MUTATOR_ONLY=1, afl_mutator_<t>.so; lengths held in ops, from 6)"
 	[afl-ir-havoc]="AFL++ with the structure-aware mutator next to AFL's own havoc and splicing (no AFL_CUSTOM_MUTATOR_ONLY)"
 	[afl-ir-cmplog]="afl-ir-havoc plus CmpLog (-c, the afl-cmplog build)"
 	[afl-bytes]="AFL++ byte-level only (no custom mutator)"

@@ -456,6 +456,96 @@ START_TEST(focus_defers_long_neighbours)
 }
 END_TEST
 
+/* The op limit: esc_mut_cap leaves a valid scenario of at most the limit, the same for a
+ * seed; the buffer glue leaves an input within the limit byte for byte as it was. */
+START_TEST(cap_holds_the_limit)
+{
+	const esc_target *t = target_at((unsigned)_i);
+	esc_scn_init(&sa, t);
+	esc_scn_init(&sb, t);
+	unsigned capped = 0;
+	for (uint64_t seed = 1; seed <= 300; seed++) {
+		random_scn(&sa, t, seed, 64 + seed % 200);
+		unsigned was = sa.nops, lim = (unsigned)(seed % 9);
+		ck_assert_int_eq(esc_scn_copy(&sb, &sa), 0);
+		esc_rng r1, r2;
+		esc_rng_seed(&r1, seed);
+		esc_rng_seed(&r2, seed);
+		esc_mut_cap(&sa, lim, &r1);
+		esc_mut_cap(&sb, lim, &r2);
+		assert_valid_roundtrip(&sa, "cap", seed);
+		ck_assert_uint_le(sa.nops, lim);
+		ck_assert_int_eq(esc_scn_cmp_ops(&sa, &sb), 0);
+		capped += was > lim;
+	}
+	ck_assert_uint_gt(capped, 100);
+	/* the buffer glue */
+	uint8_t buf[4096], copy[4096];
+	random_scn(&sa, t, 7, 300);
+	long n = esc_encode(&sa, buf, sizeof(buf));
+	ck_assert_int_gt(n, 0);
+	memcpy(copy, buf, (size_t)n);
+	ck_assert_uint_eq(esc_cap_buffer(t, buf, (size_t)n, sizeof(buf), sa.nops, 1), (size_t)n);
+	ck_assert_int_eq(memcmp(buf, copy, (size_t)n), 0);
+	if (sa.nops > 2) {
+		size_t m = esc_cap_buffer(t, buf, (size_t)n, sizeof(buf), 2, 1);
+		esc_decode(&sb, t, buf, m);
+		assert_valid_roundtrip(&sb, "cap buffer", 1);
+		ck_assert_uint_le(sb.nops, 2);
+	}
+	esc_scn_clear(&sa);
+	esc_scn_clear(&sb);
+}
+END_TEST
+
+/* Capping keeps the newest op and its chain: a 5-op scenario whose last op uses the first
+ * op's result, capped to 2 ops, is the first and the last, for every seed. */
+START_TEST(cap_keeps_the_newest_op)
+{
+	const esc_target *const tl[] = { &test_target, NULL };
+	static const char text[] = "target test\n$0 = open \"/a\"\n$1 = socket\nnop\nnop\n"
+				   "write $0 5\n";
+	tu_parse(&sa, tl, text);
+	ck_assert_uint_eq(sa.nops, 5);
+	unsigned last = sa.ops[4].op;
+	for (uint64_t seed = 1; seed <= 20; seed++) {
+		tu_parse(&sb, tl, text);
+		esc_rng r;
+		esc_rng_seed(&r, seed);
+		esc_mut_cap(&sb, 2, &r);
+		ck_assert_uint_eq(sb.nops, 2);
+		ck_assert_uint_eq(sb.ops[0].op, sa.ops[0].op);
+		ck_assert_uint_eq(sb.ops[1].op, last);
+		ck_assert_int_eq(sb.ops[1].args[0].i, 0);
+		esc_scn_clear(&sb);
+	}
+	esc_scn_clear(&sa);
+}
+END_TEST
+
+/* The op limit starts at ESC_OPLIMIT_START, holds while new entries keep coming, grows
+ * by one after ESC_OPLIMIT_QUIET x limit quiet calls, and stops at ESC_MAX_OPS. */
+START_TEST(oplimit_grows_when_quiet)
+{
+	esc_oplimit l;
+	esc_oplimit_init(&l);
+	for (int k = 0; k < 100000; k++) {
+		ck_assert_uint_eq(esc_oplimit_call(&l), ESC_OPLIMIT_START);
+		if (k % 100 == 0)
+			esc_oplimit_entry(&l);
+	}
+	unsigned long calls = 0;
+	while (esc_oplimit_call(&l) == ESC_OPLIMIT_START)
+		calls++;
+	ck_assert_uint_eq(calls, (unsigned long)ESC_OPLIMIT_QUIET * ESC_OPLIMIT_START - 99);
+	ck_assert_uint_eq(esc_oplimit_call(&l), ESC_OPLIMIT_START + 1);
+	for (unsigned long k = 0; k < 100000000ul && l.limit < ESC_MAX_OPS; k++)
+		esc_oplimit_call(&l);
+	ck_assert_uint_eq(l.limit, ESC_MAX_OPS);
+	ck_assert_uint_eq(esc_oplimit_call(&l), ESC_MAX_OPS);
+}
+END_TEST
+
 /* The same pushes and seeds give the same neighbours; another seed another order. */
 START_TEST(focus_deterministic)
 {
@@ -508,6 +598,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, focus_stack);
 	tcase_add_test(tc, focus_defers_long_neighbours);
 	tcase_add_loop_test(tc, focus_deterministic, 0, (int)n);
+	tcase_add_loop_test(tc, cap_holds_the_limit, 0, (int)n);
+	tcase_add_test(tc, cap_keeps_the_newest_op);
+	tcase_add_test(tc, oplimit_grows_when_quiet);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -4,8 +4,9 @@
  * afl-fuzz itself). One call in four splices with AFL's second input (add_buf) when it
  * has one; otherwise the scenario is mutated. New queue entries (AFL tells the module,
  * afl_custom_queue_new_entry) go to the focus (escapade/focus.h): while it has neighbours
- * left, one call in two takes the next one instead. Deterministic for AFL's seed and
- * queue.
+ * left, one call in two takes the next one instead. Other outputs are held to the op
+ * limit (esc_oplimit, escapade/mutate.h; AFL++ has no length control of its own), which
+ * grows when the queue stops growing. Deterministic for AFL's seed and queue.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@ typedef struct esc_afl {
 	uint8_t *buf;
 	size_t cap;
 	esc_focus *focus; /* NULL: out of memory, or ESCAPADE_FOCUS=0 */
+	esc_oplimit oplimit;
 } esc_afl;
 
 #define AFL_API __attribute__((visibility("default")))
@@ -44,6 +46,7 @@ void *afl_custom_init(void *afl, unsigned int seed)
 	if (!m)
 		return NULL;
 	esc_rng_seed(&m->rng, seed);
+	esc_oplimit_init(&m->oplimit);
 	const char *e = getenv("ESCAPADE_FOCUS");
 	if (!e || strcmp(e, "0") != 0)
 		m->focus = esc_focus_new(&ESC_FUZZ_TARGET);
@@ -65,15 +68,21 @@ size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size, uint8_t **out_
 		m->cap = need;
 	}
 	uint64_t seed = esc_rng_next(&m->rng);
+	unsigned max_ops = esc_oplimit_call(&m->oplimit);
 	size_t n = 0;
 	if (m->focus && (seed & 4) && esc_focus_entries(m->focus))
-		n = esc_focus_next(m->focus, m->buf, max_size);
-	if (!n && add_buf && add_buf_size && (seed & 3) == 0) {
-		n = esc_crossover_buffer(&ESC_FUZZ_TARGET, buf, buf_size, add_buf, add_buf_size,
-					 m->buf, max_size, seed >> 2);
-	} else if (!n) {
-		memcpy(m->buf, buf, buf_size);
-		n = esc_mutate_buffer(&ESC_FUZZ_TARGET, m->buf, buf_size, max_size, seed >> 2, NULL);
+		n = esc_focus_next(m->focus, m->buf, max_size); /* not held to the limit */
+	if (!n) {
+		if (add_buf && add_buf_size && (seed & 3) == 0) {
+			n = esc_crossover_buffer(&ESC_FUZZ_TARGET, buf, buf_size, add_buf,
+						 add_buf_size, m->buf, max_size, seed >> 2);
+		} else {
+			memcpy(m->buf, buf, buf_size);
+			n = esc_mutate_buffer(&ESC_FUZZ_TARGET, m->buf, buf_size, max_size, seed >> 2,
+					      NULL);
+		}
+		if (n)
+			n = esc_cap_buffer(&ESC_FUZZ_TARGET, m->buf, n, max_size, max_ops, seed >> 2);
 	}
 	*out_buf = m->buf;
 	return n;
@@ -85,6 +94,8 @@ uint8_t afl_custom_queue_new_entry(void *data, const uint8_t *filename_new_queue
 {
 	esc_afl *m = data;
 	(void)filename_orig_queue;
+	if (m)
+		esc_oplimit_entry(&m->oplimit);
 	if (!m || !m->focus || !filename_new_queue)
 		return 0;
 	FILE *f = fopen((const char *)filename_new_queue, "rb");

@@ -73,32 +73,36 @@ static void setup(void)
 }
 
 #ifdef ESC_CUSTOM_MUTATOR
-/* Focus on new corpus entries (escapade/focus.h). libFuzzer does not tell a custom
- * mutator which inputs it kept, but its loop shows it: it picks a corpus entry and
- * mutates it up to -mutate_depth times in a row, each call on the previous call's output,
- * and stops early only when an output was added to the corpus. So an input that is not
- * our last output starts a new round, and if the round before had fewer calls than the
- * depth, its last output is a new entry (one found by a round's last call is missed).
- * -reduce_depth=1 also stops rounds early: the inference is off then. While the focus
- * has neighbours left, a quarter of all calls take the next one instead of mutating
- * their input (see SHARE_FOCUS). ESCAPADE_FOCUS=0 turns it off. */
+/* Focus on new corpus entries (escapade/focus.h), and the length limit in ops
+ * (esc_oplimit, escapade/mutate.h). libFuzzer does not tell a custom mutator which inputs
+ * it kept, but its loop shows it: it picks a corpus entry and mutates it up to
+ * -mutate_depth times in a row, each call on the previous call's output, and stops early
+ * only when an output was added to the corpus. So an input that is not our last output
+ * starts a new round, and if the round before had fewer calls than the depth, its last
+ * output is a new entry (one found by a round's last call is missed). -reduce_depth=1
+ * also stops rounds early: the inference is off then (the op limit then grows on calls
+ * alone). While the focus has neighbours left, a quarter of all calls take the next one
+ * instead of mutating their input (see SHARE_FOCUS). ESCAPADE_FOCUS=0 turns it off. */
 static esc_focus *focus;
+static esc_oplimit oplimit = { ESC_OPLIMIT_START, 0 };
 static unsigned mutate_depth = 5, round_calls;
+static int infer = 1;
 static uint8_t *last_out;
 static size_t last_len, last_cap;
 static int have_last;
 
 static void focus_flags(int argc, char **argv)
 {
-	const char *e = getenv("ESCAPADE_FOCUS");
-	if (e && strcmp(e, "0") == 0)
-		return;
+	esc_oplimit_init(&oplimit);
 	for (int i = 1; i < argc; i++) {
 		if (strncmp(argv[i], "-mutate_depth=", 14) == 0 && atoi(argv[i] + 14) > 0)
 			mutate_depth = (unsigned)atoi(argv[i] + 14);
 		if (strncmp(argv[i], "-reduce_depth=", 14) == 0 && atoi(argv[i] + 14) != 0)
-			return;
+			infer = 0;
 	}
+	const char *e = getenv("ESCAPADE_FOCUS");
+	if (!infer || (e && strcmp(e, "0") == 0))
+		return;
 	focus = esc_focus_new(&ESC_FUZZ_TARGET);
 	if (focus) {
 		/* the empty scenario's neighbours: every root op with its argument values */
@@ -130,8 +134,11 @@ static void remember(const uint8_t *d, size_t n)
 static void round_input(const uint8_t *d, size_t n, unsigned seed)
 {
 	if (have_last && !(n == last_len && memcmp(d, last_out, n) == 0)) {
-		if (focus && round_calls < mutate_depth)
-			esc_focus_push(focus, last_out, last_len, seed);
+		if (infer && round_calls < mutate_depth) {
+			esc_oplimit_entry(&oplimit);
+			if (focus)
+				esc_focus_push(focus, last_out, last_len, seed);
+		}
 		round_calls = 0;
 	}
 	remember(d, n);
@@ -145,16 +152,17 @@ static void round_output(const uint8_t *d, size_t n)
 	}
 }
 
-/* libFuzzer turns its length control off when a custom mutator is linked; without it the
- * corpus fills with long scenarios at once (median 3x the byte-level one on trustgate,
- * where every op signs and checks messages) and execs/s falls with their length (to a
- * fifth there). Unless the command line says otherwise, turn it back on: inputs start
- * short and grow when short ones stop finding coverage; 30 (libFuzzer's default is 100)
- * lets them grow sooner, since one insert can add a whole chain. Flags are parsed after
- * this hook. */
+/* libFuzzer turns its length control off when a custom mutator is linked; without any,
+ * the corpus fills with long scenarios at once (median 3x the byte-level length on
+ * trustgate, where every op signs and checks messages) and execs/s falls with their
+ * length (to a fifth there). Its byte-level control (e.g. -len_control=30) held inputs
+ * under 21 bytes for the first few thousand execs, too short for most 3-op chains with
+ * their strings (procjail landlock-parent-widens: 4,466 execs to the escape, median of
+ * 20 seeds). The op limit replaces it (esc_oplimit): -len_control=0 unless the command
+ * line sets it. Flags are parsed after this hook. */
 static void default_len_control(int *argc, char ***argv)
 {
-	static char flag[] = "-len_control=30";
+	static char flag[] = "-len_control=0";
 	static char *args[256];
 	if (!argc || !argv || *argc < 1 || *argc >= (int)(sizeof(args) / sizeof(args[0])) - 1)
 		return;
@@ -262,24 +270,29 @@ size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1, const uint8_t *d2
 #define SHARE_FOCUS 1
 #define SHARE_SCN 1
 
-/* One call that is not a cross-over, on data (size bytes, room for max_size). */
-static size_t mutate_one(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+/* One call that is not a cross-over, on data (size bytes, room for max_size), its
+ * output held to max_ops ops unless it is the focus's. */
+static size_t mutate_one(uint8_t *data, size_t size, size_t max_size, unsigned int seed,
+			 unsigned max_ops)
 {
 	size_t n = 0;
 	unsigned q = (seed >> 3) % (SHARE_BYTES + SHARE_FOCUS + SHARE_SCN);
+	if (focus && q >= SHARE_BYTES && q < SHARE_BYTES + SHARE_FOCUS && esc_focus_entries(focus)) {
+		n = esc_focus_next(focus, data, max_size);
+		if (n)
+			return n; /* not held to the limit (see esc_oplimit) */
+	}
 	if (q < SHARE_BYTES)
 		n = LLVMFuzzerMutate(data, size, max_size);
-	else if (focus && q < SHARE_BYTES + SHARE_FOCUS && esc_focus_entries(focus))
-		n = esc_focus_next(focus, data, max_size);
 	if (!n)
 		n = esc_mutate_buffer(&ESC_FUZZ_TARGET, data, size, max_size, seed, LLVMFuzzerMutate);
-	return n;
+	return n ? esc_cap_buffer(&ESC_FUZZ_TARGET, data, n, max_size, max_ops, seed) : 0;
 }
 
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
 {
 	round_input(data, size, seed);
-	size_t n = mutate_one(data, size, max_size, seed);
+	size_t n = mutate_one(data, size, max_size, seed, esc_oplimit_call(&oplimit));
 	round_output(data, n);
 	return n;
 }
@@ -288,12 +301,14 @@ size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1, const uint8_t *d2
 				 uint8_t *out, size_t max_out, unsigned int seed)
 {
 	round_input(d1, s1, seed);
+	unsigned max_ops = esc_oplimit_call(&oplimit);
 	size_t n;
 	if ((seed & 7) < SHARE_CROSS || s1 > max_out) {
 		n = esc_crossover_buffer(&ESC_FUZZ_TARGET, d1, s1, d2, s2, out, max_out, seed);
+		n = n ? esc_cap_buffer(&ESC_FUZZ_TARGET, out, n, max_out, max_ops, seed) : 0;
 	} else {
 		memcpy(out, d1, s1);
-		n = mutate_one(out, s1, max_out, seed);
+		n = mutate_one(out, s1, max_out, seed, max_ops);
 	}
 	round_output(out, n);
 	return n;

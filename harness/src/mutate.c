@@ -683,3 +683,69 @@ size_t esc_crossover_buffer(const esc_target *t, const uint8_t *d1, size_t s1,
 	esc_scn_clear(&c);
 	return (size_t)n;
 }
+
+void esc_oplimit_init(esc_oplimit *l)
+{
+	l->limit = ESC_OPLIMIT_START;
+	l->quiet = 0;
+}
+
+void esc_oplimit_entry(esc_oplimit *l)
+{
+	l->quiet = 0;
+}
+
+unsigned esc_oplimit_call(esc_oplimit *l)
+{
+	if (++l->quiet > (unsigned long)ESC_OPLIMIT_QUIET * l->limit && l->limit < ESC_MAX_OPS) {
+		l->limit++;
+		l->quiet = 0;
+	}
+	return l->limit;
+}
+
+void esc_mut_cap(esc_scn *s, unsigned max_ops, esc_rng *r)
+{
+	while (s->nops > max_ops) {
+		/* the newest op's chain: the ops it depends on through handles */
+		uint8_t need[ESC_MAX_OPS] = { 0 };
+		unsigned last = s->nops - 1, spare = 0;
+		need[last] = 1;
+		for (unsigned k = last + 1; k-- > 0;) {
+			if (!need[k])
+				continue;
+			const esc_op_desc *d = desc(s, k);
+			for (unsigned j = 0; j < d->nargs; j++)
+				if (d->args[j].kind == ESC_ARG_HANDLE)
+					need[s->ops[k].args[j].i] = 1;
+		}
+		for (unsigned k = 0; k < last; k++)
+			spare += !need[k];
+		/* an op off that chain, else any but the newest */
+		unsigned pick = spare ? esc_rng_below(r, spare) : esc_rng_below(r, last ? last : 1);
+		unsigned victim = pick;
+		if (spare)
+			for (unsigned k = 0; k < last; k++)
+				if (!need[k] && pick-- == 0) {
+					victim = k;
+					break;
+				}
+		esc_scn_remove_op(s, victim);
+	}
+}
+
+size_t esc_cap_buffer(const esc_target *t, uint8_t *data, size_t size, size_t max,
+		      unsigned max_ops, uint64_t seed)
+{
+	esc_scn s;
+	esc_rng r;
+	esc_scn_blank(&s, t);
+	esc_mut_load(&s, t, data, size);
+	if (s.nops > max_ops) {
+		esc_rng_seed(&r, seed);
+		esc_mut_cap(&s, max_ops, &r);
+		size = (size_t)esc_mut_encode_fit(&s, data, max);
+	}
+	esc_scn_clear(&s);
+	return size;
+}

@@ -70,4 +70,39 @@ ESC_API size_t esc_crossover_buffer(const esc_target *t, const uint8_t *d1, size
 				    const uint8_t *d2, size_t s2, uint8_t *out, size_t max,
 				    uint64_t seed);
 
+/* Length control in ops. The engines' own controls count bytes (libFuzzer's -len_control
+ * starts at a few bytes and grows as the corpus stops finding coverage; AFL++ has none),
+ * but an op's cost is what its step does (a jail spawned, JavaScript compiled, a token
+ * signed), and a scenario under a few dozen bytes cannot hold a 3-op chain with its
+ * strings. The glue holds mutations and cross-overs to limit ops: it starts at
+ * ESC_OPLIMIT_START (every minimal escape kept as a regression has 5 ops or fewer) and
+ * grows by one after ESC_OPLIMIT_QUIET x limit calls without a new corpus entry, up to
+ * ESC_MAX_OPS. The focus's neighbours (escapade/focus.h) are not held to it: they are
+ * one step from an entry, and an entry at the limit would lose every append (measured:
+ * trustgate discharge-unbound took 3x the execs with them held). Deterministic: the
+ * limit depends only on the calls and the entries. */
+#define ESC_OPLIMIT_START 6
+#define ESC_OPLIMIT_QUIET 200
+typedef struct esc_oplimit {
+	unsigned limit;
+	unsigned long quiet; /* calls since the last new entry (or growth) */
+} esc_oplimit;
+
+ESC_API void esc_oplimit_init(esc_oplimit *l);
+/* A new corpus entry: the limit stays, its quiet count restarts. */
+ESC_API void esc_oplimit_entry(esc_oplimit *l);
+/* One mutation call; returns the limit for its output. */
+ESC_API unsigned esc_oplimit_call(esc_oplimit *l);
+
+/* Removes ops until s has max_ops at most, first ops the newest op does not depend on
+ * (through handles, transitively), then any but the newest; each removal re-targets or
+ * drops the users of what it removes (esc_scn_remove_op). The newest op is what a
+ * mutation that went over the limit most likely appended: it and its chain stay while
+ * they fit. */
+ESC_API void esc_mut_cap(esc_scn *s, unsigned max_ops, esc_rng *rng);
+/* The same on an encoded scenario (binary or text form) in data (capacity max): data is
+ * re-encoded only when it had more than max_ops ops. Returns the new size. */
+ESC_API size_t esc_cap_buffer(const esc_target *t, uint8_t *data, size_t size, size_t max,
+			      unsigned max_ops, uint64_t seed);
+
 #endif
