@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "escapade/run.h"
@@ -431,7 +432,8 @@ static unsigned mount_count(void)
 }
 
 /* After a run the jailed process lives until the next reset or the runner's end; then it
- * and its namespaces are gone, and no mount was added to ours. */
+ * and its namespaces are gone, and no mount was added to ours. The spare started by a
+ * spawn is what the next run's jail takes, and it too ends with the runner. */
 START_TEST(nothing_left_behind)
 {
 	if (!usable())
@@ -448,20 +450,87 @@ START_TEST(nothing_left_behind)
 	pid_t first = procjail_child_pid(r.state);
 	ck_assert_int_gt(first, 0);
 	ck_assert_int_eq(kill(first, 0), 0);
+	pid_t spare = pj_spare_pid();
+	ck_assert_int_gt(spare, 0);
+	ck_assert_int_eq(kill(spare, 0), 0);
 	ck_assert_int_eq(esc_run(&r, &scn, &v, NULL), 0); /* the canary is rebuilt: same verdict */
 	ck_assert_int_eq(v.kind, ESC_INTEGRITY_VIOLATION);
 	ck_assert_int_eq(kill(first, 0), -1); /* reset killed and reaped the first one */
 	ck_assert_int_eq(errno, ESRCH);
 	pid_t second = procjail_child_pid(r.state);
 	ck_assert_int_gt(second, 0);
+	ck_assert_int_eq(kill(spare, 0), 0); /* taken: now the keeper of the second */
+	pid_t spare2 = pj_spare_pid();
+	ck_assert_int_gt(spare2, 0);
+	ck_assert_int_ne(spare2, spare);
 	esc_runner_fini(&r);
 	ck_assert_int_eq(kill(second, 0), -1);
 	ck_assert_int_eq(errno, ESRCH);
+	ck_assert_int_eq(kill(spare, 0), -1);
+	ck_assert_int_eq(kill(spare2, 0), -1); /* the spare went with the runner */
+	ck_assert_int_eq(errno, ESRCH);
+	ck_assert_int_eq(pj_spare_pid(), 0);
 	ck_assert_uint_eq(mount_count(), mounts);
 	ck_assert(pj_canaries_ok(err, sizeof(err)) == 0); /* still as the escape left it */
 	ck_assert_int_eq(pj_tree_reset(0), 0);
 	ck_assert_msg(pj_canaries_ok(err, sizeof(err)), "%s", err);
 	esc_scn_clear(&scn);
+}
+END_TEST
+
+/* Inode number of a tree entry (changes when the tree is rebuilt). */
+static ino_t tree_ino(const char *path)
+{
+	char why[160];
+	struct stat st;
+	int root = pj_root_fd(why, sizeof(why));
+	ck_assert_msg(root >= 0, "%s", why);
+	ck_assert_int_eq(fstatat(root, path, &st, AT_SYMLINK_NOFOLLOW), 0);
+	return st.st_ino;
+}
+
+/* A write that failed leaves the tree as built and the next reset keeps it; a write that
+ * landed makes the next reset rebuild it (the content comes back). */
+START_TEST(rebuilds_after_a_write_only)
+{
+	if (!usable())
+		return;
+	esc_scn denied, wrote;
+	esc_runner r;
+	esc_verdict v;
+	char buf[16] = { 0 };
+	tu_parse(&denied, targets, "target procjail\n$0 = jail.new sys=app fs=app\n"
+				    "fs.open $0 \"/jail/ro/file\" mode=write\n");
+	tu_parse(&wrote, targets, "target procjail\n$0 = jail.new sys=app fs=app\n"
+				  "fs.open $0 \"/jail/pub/file\" mode=write\n");
+	ck_assert_int_eq(esc_runner_init(&r, &procjail_target, PJ_HARDENED), 0);
+	ck_assert_int_eq(esc_run(&r, &denied, &v, NULL), 0);
+	ck_assert_int_eq(v.kind, ESC_CONTAINED);
+	ino_t ro = tree_ino("jail/ro/file"), pub = tree_ino("jail/pub/file");
+	ck_assert_int_eq(esc_run(&r, &denied, &v, NULL), 0);
+	ck_assert_int_eq(v.kind, ESC_CONTAINED);
+	ck_assert(tree_ino("jail/ro/file") == ro); /* denied: nothing to rebuild */
+	ck_assert_int_eq(esc_run(&r, &wrote, &v, NULL), 0);
+	ck_assert_int_eq(v.kind, ESC_CONTAINED);
+	ck_assert(tree_ino("jail/pub/file") == pub); /* written, not yet rebuilt */
+	char why[160];
+	int fd = openat(pj_root_fd(why, sizeof(why)), "jail/pub/file", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, buf, sizeof(buf) - 1, 0), 4);
+	close(fd);
+	ck_assert_str_eq(buf, "xub\n"); /* the jailed process wrote one byte */
+	ck_assert_int_eq(esc_run(&r, &denied, &v, NULL), 0);
+	ck_assert(tree_ino("jail/pub/file") != pub); /* this reset rebuilt the tree */
+	ck_assert(tree_ino("jail/ro/file") != ro);
+	fd = openat(pj_root_fd(why, sizeof(why)), "jail/pub/file", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	memset(buf, 0, sizeof(buf));
+	ck_assert_int_eq(pread(fd, buf, sizeof(buf) - 1, 0), 4);
+	close(fd);
+	ck_assert_str_eq(buf, "pub\n");
+	esc_runner_fini(&r);
+	esc_scn_clear(&denied);
+	esc_scn_clear(&wrote);
 }
 END_TEST
 
@@ -482,6 +551,7 @@ static Suite *procjail_suite(void)
 	tcase_add_test(tc, seeds_contained_on_hardened);
 	tcase_add_test(tc, negative_control_works_everywhere);
 	tcase_add_test(tc, nothing_left_behind);
+	tcase_add_test(tc, rebuilds_after_a_write_only);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -5,7 +5,7 @@
  * other arguments given by `combo`, a mixed-radix number over their choices; or set
  * argument `slot` of op `at` to its choice `combo`. Choices, per argument kind: a handle
  * takes an existing producer (newest first) or, in an append, a fresh one generated with
- * its own producers; an enum every value; an integer its boundaries; a string every
+ * its own producers, or a copy of an existing producer; an enum every value; an integer its boundaries; a string every
  * string the scenario already holds (two steps that must agree on a path), every
  * dictionary word and the empty string.
  */
@@ -127,9 +127,10 @@ static unsigned nchoices(const esc_scn *s, unsigned pos, const esc_arg_desc *d, 
 	int64_t iv[8];
 	const char *strs[ESC_MAX_OPS * ESC_MAX_ARGS];
 	switch (d->kind) {
-	case ESC_ARG_HANDLE:
-		return esc_mut_producers(s, pos, d->res, list) +
-		       (fresh && has_producer_op(s->target, d->res));
+	case ESC_ARG_HANDLE: {
+		unsigned np = esc_mut_producers(s, pos, d->res, list);
+		return np + (fresh ? np + has_producer_op(s->target, d->res) : 0);
+	}
 	case ESC_ARG_ENUM: return d->nvalues;
 	case ESC_ARG_INT: return int_choices(d, iv);
 	case ESC_ARG_STR: return scn_strings(s, strs) + s->target->ndict + 1;
@@ -151,6 +152,16 @@ static int set_choice(esc_scn *s, unsigned pos, const esc_arg_desc *d, unsigned 
 		unsigned np = esc_mut_producers(s, pos, d->res, list);
 		if (k < np) {
 			a->i = list[np - 1 - k];
+			return 0;
+		}
+		if (k > np) {
+			/* a copy of an existing producer (newest first): a second token, realm or
+			 * jail made like the first, which confused-deputy chains need */
+			if (k - np - 1 >= np || pos != s->nops || s->nops >= ESC_MAX_OPS - 1)
+				return -1;
+			s->ops[s->nops] = s->ops[list[np - 1 - (k - np - 1)]];
+			s->ops[s->nops].comment = NULL; /* the original's stays with it */
+			a->i = s->nops++;
 			return 0;
 		}
 		int p = esc_mut_pick_producer(s->target, d->res, r);

@@ -123,8 +123,8 @@ void dk_to_realm(dk_state *st, int slot, duk_context *src, duk_idx_t idx, duk_co
 		copy_value(src, idx, dst);
 		return;
 	}
-	int owner, b;
-	if (dk_intrinsic_owner(st, h, &owner, &b) && owner == DK_HOST && maps_intrinsic(st, b)) {
+	int owner, b, intrinsic = dk_intrinsic_owner(st, h, &owner, &b);
+	if (intrinsic && owner == DK_HOST && maps_intrinsic(st, b)) {
 		duk_push_heapptr(dst, r->bidx[b]);
 		return;
 	}
@@ -136,8 +136,12 @@ void dk_to_realm(dk_state *st, int slot, duk_context *src, duk_idx_t idx, duk_co
 		(void)duk_range_error(dst, "bridge: identity map full");
 		return;
 	}
-	/* distinct edges per kind of host object crossing, so the fuzzer sees a new kind */
-	if (duk_is_ecmascript_function(src, idx))
+	/* distinct edges per kind of host object crossing, so the fuzzer sees a new kind; an
+	 * intrinsic of a realm (the host's Function constructor, a prototype) is a kind of
+	 * its own: a wrapped host intrinsic is where membranes break */
+	if (intrinsic)
+		st->crossed[4]++;
+	else if (duk_is_ecmascript_function(src, idx))
 		st->crossed[0]++;
 	else if (duk_is_c_function(src, idx))
 		st->crossed[1]++;

@@ -133,7 +133,7 @@ typedef struct dk_state {
 	int created;                 /* slot the factory made during this op, -1 none */
 	int op_slot;                 /* realm whose program the current op runs, -1 none */
 	int host_ran;                /* the bridge ran host code since the last oracle check */
-	unsigned long crossed[4];    /* host objects wrapped, by kind (coverage only) */
+	unsigned long crossed[5];    /* host objects wrapped, by kind (coverage only) */
 	esc_ctx *ctx;                /* trace of the running op, NULL outside ops */
 	dk_code *code;               /* DK_CODE_SLOTS entries, allocated on first use */
 	/* malloc'd blocks this target holds across runs: the Duktape heap's, and its own

@@ -424,18 +424,30 @@ static int write_file(const char *path, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
-/* Tells the harness why the set-up failed, then waits to be killed. */
-static void __attribute__((noreturn)) setup_failed(pj_reply *r)
+/* Waits until the harness closes the command socket (or kills us), then exits 0. */
+static void __attribute__((noreturn)) wait_end(void)
 {
-	pj_send(CTL, r, sizeof(r[0]), -1);
-	pause();
+	char b[64];
+	int fd;
+	while (pj_recv(CTL, b, sizeof(b), &fd) > 0)
+		if (fd >= 0)
+			close(fd);
 	_exit(0);
 }
 
-/* procjail-child ROOT NET, with its command socket on fd 3 and the broker's on fd 4.
- * This process (the keeper) makes a user namespace mapping its uid to 0, then mount, net
- * and pid namespaces, forks the jailed process (pid 1 there), tells the harness its pid,
- * and waits for it: the harness kills the jailed process, the keeper then exits. */
+/* Tells the harness why the set-up failed, then waits for the end. */
+static void __attribute__((noreturn)) setup_failed(pj_reply *r)
+{
+	pj_send(CTL, r, sizeof(r[0]), -1);
+	wait_end();
+}
+
+/* procjail-child ROOT, with its command socket on fd 3 and the broker's on fd 4. This
+ * process (the keeper) makes a user namespace mapping its uid to 0, then mount, net and
+ * pid namespaces, forks the jailed process (pid 1 there), tells the harness its pid, and
+ * waits for it: the harness kills the jailed process, the keeper then exits. The jailed
+ * process waits for PJ_CMD_START (v: bring lo up and listen) before its set-up, so the
+ * harness can make one ahead of need (a spare) while a run goes on. */
 int main(int argc, char **argv)
 {
 	pj_reply r;
@@ -443,7 +455,7 @@ int main(int argc, char **argv)
 	int go[2];
 	memset(&r, 0, sizeof(r));
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (argc != 3)
+	if (argc != 2)
 		return 2;
 	if (syscall(SYS_close_range, BRK + 1, ~0U, 0))
 		for (int fd = BRK + 1; fd < 1024; fd++)
@@ -492,13 +504,21 @@ int main(int argc, char **argv)
 		if (read(go[0], &b, 1) != 1)
 			_exit(0); /* the keeper is gone */
 		close(go[0]);
-		setup(argv[1], strcmp(argv[2], "0") != 0, &r, &lfd);
+		/* a spare waits here, namespaces made, until the harness takes it */
+		pj_cmd start;
+		int sfd;
+		long n = pj_recv(CTL, &start, sizeof(start), &sfd);
+		if (sfd >= 0)
+			close(sfd);
+		if (n != (long)sizeof(start) || start.kind != PJ_CMD_START)
+			_exit(0); /* the harness dropped it */
+		setup(argv[1], start.v != 0, &r, &lfd);
 		if (pj_send(CTL, &r, sizeof(r), lfd))
 			_exit(0);
 		if (lfd >= 0)
 			close(lfd);
 		if (r.rc)
-			pause();
+			wait_end();
 		serve();
 	}
 	/* the keeper: first message, the jailed process's pid; then it may start */

@@ -236,6 +236,7 @@ static void pj_release(void *state)
 {
 	pj_state *st = state;
 	pj_box_kill(&st->box);
+	pj_spare_drop();
 }
 
 pid_t procjail_child_pid(const void *state)

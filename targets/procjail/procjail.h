@@ -209,6 +209,7 @@ size_t pj_helper_elf(uint8_t *buf, size_t cap);
 enum pj_cmd_kind {
 	PJ_CMD_APPLY = 1, PJ_CMD_OPEN, PJ_CMD_MKDIR, PJ_CMD_SYMLINK, PJ_CMD_RENAME, PJ_CMD_BROKER,
 	PJ_CMD_EXEC, PJ_CMD_SYSCALL, PJ_CMD_PRCTL, PJ_CMD_CONNECT, PJ_CMD_RLIMIT,
+	PJ_CMD_START, /* first message only: set up (v: with the listener); no reply of its own */
 };
 enum { PJ_APPLY_NNP = 1, PJ_APPLY_DROPCAPS = 2, PJ_APPLY_LANDLOCK = 4 };
 
@@ -254,7 +255,9 @@ typedef struct pj_box {
 int pj_root_fd(char *why, size_t len);
 /* Absolute host path of the scratch root ("" before pj_root_fd succeeded). */
 const char *pj_root_path(void);
-/* Rebuilds the tree when an action may have changed it. Returns 0 or -1. */
+/* Rebuilds the tree (force: always) when an action may have changed it and the kernel
+ * saw a change (inotify on every directory of the tree: an op whose write was denied
+ * costs no rebuild). Returns 0 or -1. */
 int pj_tree_reset(int force);
 /* Marks the tree as possibly changed (every op that may write calls it). */
 void pj_tree_dirty(void);
@@ -273,9 +276,16 @@ long pj_recv(int sock, void *buf, size_t len, int *fd);
 void pj_box_init(pj_box *b);
 /* Spawns the jailed child (net: it brings lo up and listens on PJ_PORT). Kills any child
  * of another box first. Does not wait: the set-up's outcome comes with the first
- * pj_box_call, so a spawn and the first command cost one round trip. Returns 0, or -1
- * (why) when the program cannot be started. */
+ * pj_box_call, so a spawn and the first command cost one round trip. The namespaces are
+ * made ahead: each spawn takes the spare the last one started (its keeper and jailed
+ * process made, unused, waiting for PJ_CMD_START) and starts the next, which the kernel
+ * builds while this run goes on; ESCAPADE_PROCJAIL_SPARE=0 turns that off. Returns 0, or
+ * -1 (why) when the program cannot be started. */
 int pj_box_spawn(pj_box *b, int net, char *why, size_t len);
+/* Ends the spare, if any (a runner's end: nothing of it outlives the runner). */
+void pj_spare_drop(void);
+/* Pid of the spare's keeper, 0 when none (tests). */
+pid_t pj_spare_pid(void);
 /* Kills the child and reaps it; closes the sockets. Accepts a box without a child. */
 void pj_box_kill(pj_box *b);
 /* Sends c (with fd when >= 0) and waits for the reply, serving broker requests meanwhile.

@@ -32,8 +32,11 @@ static char root_path[PATH_MAX];
 static int root_fd = -1;
 static int tree_dirty = 1;
 static int watch_fd = -1; /* inotify on everything outside /jail: a change wakes the full check */
+static int jail_watch_fd = -1; /* inotify on the jail tree's directories: a change, a rebuild */
+static int outside_seen; /* a check read events of watch_fd since the last rebuild */
 static char tainted[160];  /* why the last full check failed; "" until the tree is rebuilt */
 static pj_box *live; /* the box whose child is running: one jailed child per process */
+static pj_box spare; /* a child started ahead, waiting for PJ_CMD_START; pid 0: none */
 
 static const char canary_text[] = "escapade canary: nothing jailed may touch this\n";
 static const char secret_text[] = "escapade host secret\n";
@@ -126,6 +129,7 @@ static void cleanup(void)
 {
 	if (live)
 		pj_box_kill(live);
+	pj_box_kill(&spare);
 	if (root_fd >= 0) {
 		close(root_fd);
 		root_fd = -1;
@@ -165,14 +169,19 @@ static int write_child(void)
  * runs, kill and reap the jailed side, so no zombie is left to init. The scratch root is
  * left to the next process's sweep (removing it is not async-signal-safe). */
 static struct sigaction prev_abort;
+static void end_unstarted(pid_t pid, int *ctl, int *brk, int bound_ms);
 
 static void on_abort(int sig, siginfo_t *si, void *uc)
 {
-	if (live && live->pid > 0) {
-		if (live->jpidfd >= 0)
-			syscall(SYS_pidfd_send_signal, live->jpidfd, SIGKILL, NULL, 0);
-		else
-			kill(live->pid, SIGKILL);
+	if (spare.pid > 0) {
+		end_unstarted(spare.pid, &spare.ctl, &spare.brk, 100);
+		spare.pid = 0;
+	}
+	if (live && live->pid > 0 && live->jpidfd < 0) {
+		end_unstarted(live->pid, &live->ctl, &live->brk, 100);
+		live->pid = 0;
+	} else if (live && live->pid > 0) {
+		syscall(SYS_pidfd_send_signal, live->jpidfd, SIGKILL, NULL, 0);
 		while (waitpid(live->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		live->pid = 0;
@@ -279,6 +288,33 @@ static void watch_tree(void)
 	}
 	while (watch_fd >= 0 && read(watch_fd, &u, sizeof(u)) > 0)
 		;
+	outside_seen = 0;
+	/* the jail tree's directories on a second instance: an event there (an entry made,
+	 * removed, renamed, written or chmod'ed in any of them, or under a directory made
+	 * in one) means the next reset rebuilds */
+	static const char *const jdirs[] = { "/jail", "/jail/pub", "/jail/pub/sub", "/jail/ro",
+					     "/jail/bin", "/jail/secret" };
+	if (jail_watch_fd < 0)
+		jail_watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	for (unsigned k = 0; jail_watch_fd >= 0 && k < sizeof(jdirs) / sizeof(jdirs[0]); k++) {
+		snprintf(p, sizeof(p), "%.4000s%s", root_path, jdirs[k]);
+		if (inotify_add_watch(jail_watch_fd, p, dmask | IN_DONT_FOLLOW) < 0) {
+			close(jail_watch_fd);
+			jail_watch_fd = -1;
+		}
+	}
+	while (jail_watch_fd >= 0 && read(jail_watch_fd, &u, sizeof(u)) > 0)
+		;
+}
+
+/* 1 when the kernel saw no change anywhere in the tree since the last rebuild. */
+static int tree_unchanged(void)
+{
+	struct pollfd p[2] = { { .fd = watch_fd, .events = POLLIN },
+			       { .fd = jail_watch_fd, .events = POLLIN } };
+	if (watch_fd < 0 || jail_watch_fd < 0 || tainted[0] || outside_seen)
+		return 0;
+	return poll(p, 2, 0) == 0;
 }
 
 int pj_tree_reset(int force)
@@ -286,8 +322,11 @@ int pj_tree_reset(int force)
 	uint8_t elf[512];
 	if (root_fd < 0)
 		return -1;
-	if (!force && !tree_dirty)
+	if (!force && (!tree_dirty || tree_unchanged())) {
+		/* an op that may write asked for a rebuild, but nothing was written */
+		tree_dirty = 0;
 		return 0;
+	}
 	if (empty_dir(openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)))
 		return -1;
 	if (mkdirat(root_fd, "proc", 0555))
@@ -388,6 +427,7 @@ int pj_canaries_ok(char *why, size_t len)
 	}
 	if (watch_fd >= 0 && read(watch_fd, &u, sizeof(u)) < 0 && errno == EAGAIN)
 		return 1; /* nothing outside /jail changed since the last look */
+	outside_seen = 1;
 	while (watch_fd >= 0 && read(watch_fd, &u, sizeof(u)) > 0)
 		;
 	if (check_file("canary", canary_text, why, len) &&
@@ -430,22 +470,44 @@ static void died_alone(int st)
 	abort();
 }
 
+/* Ends a child whose jailed process this side does not know yet (a spare, a spawn never
+ * called, a failed set-up): closing its command socket ends the jailed process and the
+ * keeper at once (end of stream), so the keeper reaps it and no orphan is left to init;
+ * a keeper still there after bound_ms is killed. Closes *ctl and *brk. Async-signal-safe. */
+static void end_unstarted(pid_t pid, int *ctl, int *brk, int bound_ms)
+{
+	if (*ctl >= 0)
+		close(*ctl);
+	if (*brk >= 0)
+		close(*brk);
+	*ctl = *brk = -1;
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct pollfd p = { .fd = pfd, .events = POLLIN };
+	int n = -1;
+	while (pfd >= 0 && (n = poll(&p, 1, bound_ms)) < 0 && errno == EINTR)
+		;
+	if (n <= 0)
+		kill(pid, SIGKILL);
+	if (pfd >= 0)
+		close(pfd);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
 void pj_box_kill(pj_box *b)
 {
 	if (!b->inited)
 		return;
-	if (b->pid > 0) {
+	if (b->pid > 0 && b->jpidfd < 0) {
+		end_unstarted(b->pid, &b->ctl, &b->brk, PJ_TIMEOUT_MS);
+	} else if (b->pid > 0) {
 		int st;
 		/* pid 1 of its namespaces: they go with it; through a pidfd, so a pid the keeper
 		 * reaped and the system reused is never hit */
-		if (b->jpidfd >= 0)
-			syscall(SYS_pidfd_send_signal, b->jpidfd, SIGKILL, NULL, 0);
-		else
-			kill(b->pid, SIGKILL);
+		syscall(SYS_pidfd_send_signal, b->jpidfd, SIGKILL, NULL, 0);
 		while (waitpid(b->pid, &st, 0) < 0 && errno == EINTR)
 			;
-		if (b->jpidfd >= 0)
-			died_alone(st);
+		died_alone(st);
 	}
 	if (b->jpidfd >= 0)
 		close(b->jpidfd);
@@ -600,17 +662,12 @@ int pj_box_call(pj_box *b, const pj_cmd *c, int fd, pj_reply *r)
 	return rc;
 }
 
-int pj_box_spawn(pj_box *b, int net, char *why, size_t len)
+/* Starts the child program for b: its keeper makes the namespaces and forks the jailed
+ * process, which then waits for PJ_CMD_START. Returns 0, or -1 (why). */
+static int start_child(pj_box *b, char *why, size_t len)
 {
 	int cs[2], bs[2];
-	static char arg0[] = "procjail-child", net0[] = "0", net1[] = "1";
-	if (live && live != b)
-		pj_box_kill(live);
-	pj_box_kill(b);
-	if (root_fd < 0) {
-		snprintf(why, len, "no scratch root");
-		return -1;
-	}
+	static char arg0[] = "procjail-child";
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cs)) {
 		snprintf(why, len, "socketpair: %s", strerror(errno));
 		return -1;
@@ -638,7 +695,7 @@ int pj_box_spawn(pj_box *b, int net, char *why, size_t len)
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &all);
-	char *argv[] = { arg0, root_path, net ? net1 : net0, NULL }, *envp[] = { NULL };
+	char *argv[] = { arg0, root_path, NULL }, *envp[] = { NULL };
 	pid_t pid;
 	int e = posix_spawn(&pid, child_path, &fa, &at, argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
@@ -654,10 +711,61 @@ int pj_box_spawn(pj_box *b, int net, char *why, size_t len)
 	b->pid = pid;
 	b->ctl = cs[0];
 	b->brk = bs[0];
-	b->net = net;
-	live = b;
 	b->pending = 1; /* the first exchange collects the set-up's two words */
 	return 0;
+}
+
+int pj_box_spawn(pj_box *b, int net, char *why, size_t len)
+{
+	if (live && live != b)
+		pj_box_kill(live);
+	pj_box_kill(b);
+	if (root_fd < 0) {
+		snprintf(why, len, "no scratch root");
+		return -1;
+	}
+	if (spare.pid > 0) {
+		/* the spare's namespaces were made while the last run went on; nothing of it
+		 * was used, so it is the same fresh child a spawn would give */
+		b->pid = spare.pid;
+		b->ctl = spare.ctl;
+		b->brk = spare.brk;
+		b->pending = 1;
+		spare.pid = 0;
+		spare.ctl = spare.brk = -1;
+	} else if (start_child(b, why, len)) {
+		return -1;
+	}
+	b->net = net;
+	live = b;
+	pj_cmd start;
+	memset(&start, 0, sizeof(start));
+	start.kind = PJ_CMD_START;
+	start.v = (uint64_t)net;
+	if (pj_send(b->ctl, &start, sizeof(start), -1)) {
+		/* a dead spare: the first pj_box_call reports it like any failed set-up */
+	}
+	if (!spare.inited)
+		pj_box_init(&spare);
+	static int no_spare = -1;
+	if (no_spare < 0) {
+		const char *e = getenv("ESCAPADE_PROCJAIL_SPARE");
+		no_spare = e && !strcmp(e, "0");
+	}
+	char ignored[160];
+	if (!no_spare)
+		start_child(&spare, ignored, sizeof(ignored)); /* none: the next spawn starts one */
+	return 0;
+}
+
+void pj_spare_drop(void)
+{
+	pj_box_kill(&spare);
+}
+
+pid_t pj_spare_pid(void)
+{
+	return spare.pid;
 }
 
 int pj_box_drain(pj_box *b)
