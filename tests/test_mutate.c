@@ -383,6 +383,63 @@ START_TEST(focus_reuses_strings)
 }
 END_TEST
 
+/* Within the first tier, shapes of moves (an op appended to use the newest result, an
+ * argument of the last op changed) take turns, each shape's first move before any shape's
+ * second: from `$0 = open; $1 = socket`, the one `accept $1` comes among the first four
+ * neighbours (four shapes: accept, send, the port, the family), not anywhere among the
+ * first tier's 30-odd moves behind two dozen `send` combinations. */
+START_TEST(focus_interleaves_shapes)
+{
+	const esc_target *const tl[] = { &test_target, NULL };
+	static const char text[] = "target test\n$0 = open \"/etc/passwd\"\n$1 = socket\n";
+	for (uint64_t seed = 1; seed <= 20; seed++) {
+		tu_parse(&sa, tl, text);
+		esc_scn_init(&sb, &test_target);
+		esc_focus *f = esc_focus_new(&test_target);
+		ck_assert_int_eq(esc_focus_push_scn(f, &sa, seed), 0);
+		int at = -1;
+		for (int k = 0; at < 0 && esc_focus_entries(f);) {
+			if (esc_focus_next_scn(f, &sb))
+				continue;
+			if (sb.nops == 3 && sb.ops[2].op == TT_OP_ACCEPT && consumes(&sb, 2, 1))
+				at = k;
+			k++;
+		}
+		ck_assert_msg(at >= 0 && at < 4, "seed %llu: accept $1 came at %d",
+			      (unsigned long long)seed, at);
+		esc_focus_free(f);
+		esc_scn_clear(&sa);
+		esc_scn_clear(&sb);
+	}
+}
+END_TEST
+
+/* A producer's copy is a handle choice of an append: from `$0 = socket ...; $1 = open`,
+ * `send` gets a socket made exactly like $0 and appended before it (a second token made
+ * like the first, in trustgate terms). */
+START_TEST(focus_copies_producers)
+{
+	const esc_target *const tl[] = { &test_target, NULL };
+	static const char text[] = "target test\n$0 = socket port=4242 family=unix\n"
+				   "$1 = open \"/etc/passwd\"\n";
+	tu_parse(&sa, tl, text);
+	esc_scn_init(&sb, &test_target);
+	esc_focus *f = esc_focus_new(&test_target);
+	ck_assert_int_eq(esc_focus_push_scn(f, &sa, 9), 0);
+	unsigned copies = 0;
+	while (esc_focus_entries(f)) {
+		if (esc_focus_next_scn(f, &sb) || sb.nops != 4 || sb.ops[3].op != TT_OP_SEND)
+			continue;
+		copies += sb.ops[2].op == TT_OP_SOCKET && consumes(&sb, 3, 2) && consumes(&sb, 3, 1) &&
+			  memcmp(sb.ops[2].args, sa.ops[0].args, sizeof(sa.ops[0].args)) == 0;
+	}
+	ck_assert_uint_ge(copies, 3); /* 7; 2 (fresh sockets that happen to match) without */
+	esc_focus_free(f);
+	esc_scn_clear(&sa);
+	esc_scn_clear(&sb);
+}
+END_TEST
+
 /* The newest entry goes first; an entry already stacked is not stacked twice; past
  * ESC_FOCUS_DEPTH the stack keeps its depth. */
 START_TEST(focus_stack)
@@ -595,6 +652,8 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, focus_neighbours_valid, 0, (int)n);
 	tcase_add_test(tc, focus_newest_result_first);
 	tcase_add_test(tc, focus_reuses_strings);
+	tcase_add_test(tc, focus_copies_producers);
+	tcase_add_test(tc, focus_interleaves_shapes);
 	tcase_add_test(tc, focus_stack);
 	tcase_add_test(tc, focus_defers_long_neighbours);
 	tcase_add_loop_test(tc, focus_deterministic, 0, (int)n);

@@ -75,6 +75,66 @@ static void shuffle(mv *m, unsigned n, esc_rng *r)
 	}
 }
 
+static int interleave_on = -1;
+
+/* Orders m (runs of moves of one shape, as add_group left them) so that every shape's
+ * first move comes before any shape's second: shapes in a random order, each shape's
+ * moves shuffled. A small group (an enum's values) is then tried whole early, and a large
+ * one (strings x handles) does not crowd the others out. */
+static void interleave(mv *m, unsigned n, esc_rng *r)
+{
+	if (interleave_on < 0) {
+		const char *e = getenv("ESCAPADE_FOCUS_INTERLEAVE");
+		interleave_on = !(e && strcmp(e, "0") == 0);
+	}
+	if (!interleave_on || n < 2) {
+		shuffle(m, n, r);
+		return;
+	}
+	unsigned *start = malloc((n + 1) * sizeof(unsigned)), ng = 0;
+	mv *out = malloc(n * sizeof(mv));
+	if (!start || !out) {
+		free(start);
+		free(out);
+		shuffle(m, n, r);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (i == 0 || m[i].kind != m[i - 1].kind || m[i].op != m[i - 1].op ||
+		    m[i].at != m[i - 1].at || m[i].slot != m[i - 1].slot)
+			start[ng++] = i;
+	start[ng] = n;
+	for (unsigned g = 0; g < ng; g++)
+		shuffle(m + start[g], start[g + 1] - start[g], r);
+	/* a random order of the groups: shuffle their indices (reusing out as scratch is not
+	 * possible, so the order is drawn into a second array) */
+	unsigned *ord = malloc(ng * sizeof(unsigned));
+	if (!ord) {
+		free(start);
+		free(out);
+		shuffle(m, n, r);
+		return;
+	}
+	for (unsigned g = 0; g < ng; g++)
+		ord[g] = g;
+	for (unsigned g = ng; g > 1; g--) {
+		unsigned j = esc_rng_below(r, g), x = ord[g - 1];
+		ord[g - 1] = ord[j];
+		ord[j] = x;
+	}
+	unsigned k = 0;
+	for (unsigned round = 0; k < n; round++)
+		for (unsigned g = 0; g < ng; g++) {
+			unsigned i = start[ord[g]] + round;
+			if (i < start[ord[g] + 1])
+				out[k++] = m[i];
+		}
+	memcpy(m, out, n * sizeof(mv));
+	free(ord);
+	free(start);
+	free(out);
+}
+
 /* Distinct boundary values of an integer argument, into v; returns how many. */
 static unsigned int_choices(const esc_arg_desc *d, int64_t *v)
 {
@@ -286,8 +346,8 @@ static int plan(entry *e, esc_rng *r)
 			add_args(s, i, &b, r);
 	}
 	add_appends(s, NOSLOT, &b, r);
-	shuffle(a.p, a.n, r);
-	shuffle(b.p, b.n, r);
+	interleave(a.p, a.n, r);
+	interleave(b.p, b.n, r);
 	for (unsigned k = 0; k < b.n && a.n < ESC_FOCUS_MOVES && !a.oom; k++)
 		mv_add(&a, b.p[k]);
 	free(b.p);
