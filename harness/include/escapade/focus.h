@@ -10,10 +10,12 @@
  * focus enumerates the steps instead, each once:
  *   - first, the newest producer's consumers (every op taking its result, with up to
  *     ESC_FOCUS_GROUP combinations of its other arguments: enum values, dictionary
- *     strings, boundary integers, existing or fresh handles) and every value of every
- *     argument of the last op;
+ *     strings, boundary integers, existing, fresh or copied handles) and every value of
+ *     every argument of the last op;
  *   - then the same for the other producers and ops, and the root ops appended;
- *   - each tier in a random order (seeded per entry), ESC_FOCUS_MOVES moves at most.
+ *   - in each tier the shapes (op appended, argument changed) take turns, each shape's
+ *     combinations in a random order (seeded per entry) (ESCAPADE_FOCUS_INTERLEAVE=0:
+ *     one shuffle of the tier instead); ESC_FOCUS_MOVES moves at most.
  * New entries stack (the newest first, depth-first along a chain); past ESC_FOCUS_DEPTH
  * the oldest is dropped.
  *
