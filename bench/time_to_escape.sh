@@ -529,7 +529,8 @@ md=$scratch/table.md
 			"for $fsecs s by the target itself, in a fresh process of the binary the engine fuzzes (one" \
 			"one-byte input), right after each throughput run; ÷ fork+wait: execs/s over that rate;" \
 			"jailed spawn/s: the target's jailed-child spawn+answer+kill rate, timed next in the same" \
-			"process (\"n/a\": the binary printed no rate, e.g. exit 77 where the layer cannot run)"
+			"process, each spawn taking the child made ahead while the last one ran, as a run's does" \
+			"(\"n/a\": the binary printed no rate, e.g. exit 77 where the layer cannot run)"
 	fi
 	echo "- engines:"
 	for e in "${engines[@]}"; do echo "  - \`$e\`: ${engine_about[$e]}"; done

@@ -187,7 +187,8 @@ static void forkbench(void)
 		el = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	} while (el < secs);
 	fprintf(stderr, "procjail: bare fork+wait: %.0f/s; jailed child spawn+answer+kill (user, "
-		"mount, pid, net namespaces, pivot, lo): %.0f/s (this process, %.1f s each)\n",
+		"mount, pid, net namespaces, pivot, lo; each taking the spare the last one "
+		"started): %.0f/s (this process, %.1f s each)\n",
 		bare, el > 0 ? (double)m / el : 0.0, secs);
 }
 
