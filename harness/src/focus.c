@@ -91,47 +91,38 @@ static void interleave(mv *m, unsigned n, esc_rng *r)
 		shuffle(m, n, r);
 		return;
 	}
-	unsigned *start = malloc((n + 1) * sizeof(unsigned)), ng = 0;
+	struct grp {
+		unsigned start, len;
+	} *g = malloc(n * sizeof(*g));
 	mv *out = malloc(n * sizeof(mv));
-	if (!start || !out) {
-		free(start);
+	if (!g || !out) {
+		free(g);
 		free(out);
 		shuffle(m, n, r);
 		return;
 	}
-	for (unsigned i = 0; i < n; i++)
+	unsigned ng = 0;
+	for (unsigned i = 0; i < n; i++) {
 		if (i == 0 || m[i].kind != m[i - 1].kind || m[i].op != m[i - 1].op ||
 		    m[i].at != m[i - 1].at || m[i].slot != m[i - 1].slot)
-			start[ng++] = i;
-	start[ng] = n;
-	for (unsigned g = 0; g < ng; g++)
-		shuffle(m + start[g], start[g + 1] - start[g], r);
-	/* a random order of the groups: shuffle their indices (reusing out as scratch is not
-	 * possible, so the order is drawn into a second array) */
-	unsigned *ord = malloc(ng * sizeof(unsigned));
-	if (!ord) {
-		free(start);
-		free(out);
-		shuffle(m, n, r);
-		return;
+			g[ng++] = (struct grp){ i, 0 };
+		g[ng - 1].len++;
 	}
-	for (unsigned g = 0; g < ng; g++)
-		ord[g] = g;
-	for (unsigned g = ng; g > 1; g--) {
-		unsigned j = esc_rng_below(r, g), x = ord[g - 1];
-		ord[g - 1] = ord[j];
-		ord[j] = x;
+	for (unsigned k = 0; k < ng; k++)
+		shuffle(m + g[k].start, g[k].len, r);
+	for (unsigned k = ng; k > 1; k--) { /* the groups in a random order */
+		unsigned j = esc_rng_below(r, k);
+		struct grp x = g[k - 1];
+		g[k - 1] = g[j];
+		g[j] = x;
 	}
 	unsigned k = 0;
 	for (unsigned round = 0; k < n; round++)
-		for (unsigned g = 0; g < ng; g++) {
-			unsigned i = start[ord[g]] + round;
-			if (i < start[ord[g] + 1])
-				out[k++] = m[i];
-		}
+		for (unsigned q = 0; q < ng; q++)
+			if (round < g[q].len)
+				out[k++] = m[g[q].start + round];
 	memcpy(m, out, n * sizeof(mv));
-	free(ord);
-	free(start);
+	free(g);
 	free(out);
 }
 

@@ -742,9 +742,8 @@ int pj_box_spawn(pj_box *b, int net, char *why, size_t len)
 	memset(&start, 0, sizeof(start));
 	start.kind = PJ_CMD_START;
 	start.v = (uint64_t)net;
-	if (pj_send(b->ctl, &start, sizeof(start), -1)) {
-		/* a dead spare: the first pj_box_call reports it like any failed set-up */
-	}
+	/* a dead spare fails here unseen: the first pj_box_call reports it as a set-up failure */
+	(void)pj_send(b->ctl, &start, sizeof(start), -1);
 	if (!spare.inited)
 		pj_box_init(&spare);
 	static int no_spare = -1;
