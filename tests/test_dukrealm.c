@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escapade/focus.h"
 #include "escapade/run.h"
 #include "dukrealm.h"
 #include "testutil.h"
@@ -223,6 +224,93 @@ START_TEST(trace_is_deterministic)
 }
 END_TEST
 
+/* ---- outcomes (esc_ctx.outcome) and the focus that serves them first ---- */
+
+static const char crossing[] = HDR "$0 = realm.new grants=exec\n"
+				   "$1 = js.let $0 hostfn\n"
+				   "$2 = js.get $1 \"constructor\"\n"
+				   "$3 = js.let $0 object\n"
+				   "$4 = js.str $0 \"name\"\n";
+
+/* What crossed the bridge has a name; what the realm made itself is 0; the same run
+ * names it the same way again (after runs that dirty realms). Hardened maps the host's
+ * Function to the realm's own. */
+START_TEST(outcomes_name_what_crossed)
+{
+	esc_runner r;
+	esc_scn s;
+	esc_verdict v;
+	uint32_t first[5];
+	ck_assert_int_eq(esc_runner_init(&r, &dukrealm_target, DUKREALM_HOST_FUNCTION_CTOR), 0);
+	parse(&s, crossing);
+	ck_assert_int_eq(esc_run(&r, &s, &v, NULL), 0);
+	ck_assert_int_eq(v.kind, ESC_CONTAINED);
+	memcpy(first, r.outcome, sizeof(first));
+	ck_assert_uint_eq(first[0], 0x10000u | 1u); /* a realm holding exec */
+	ck_assert_uint_ne(first[1], 0);             /* a proxy of the host's echo */
+	ck_assert_uint_ne(first[2], 0);             /* a proxy of the host's Function */
+	ck_assert_uint_ne(first[2], first[1]);
+	ck_assert_uint_eq(first[3], 0);             /* the realm's own object */
+	ck_assert_uint_eq(first[4], 0);             /* a string */
+	run_text(&r, dirty);
+	ck_assert_int_eq(esc_run(&r, &s, &v, NULL), 0);
+	ck_assert_mem_eq(r.outcome, first, sizeof(first));
+	esc_scn_clear(&s);
+	parse(&s, HDR "realm.new grants=all\n");
+	ck_assert_int_eq(esc_run(&r, &s, &v, NULL), 0);
+	ck_assert_uint_eq(r.outcome[0], 0x10000u | 3u);
+	esc_scn_clear(&s);
+	esc_runner_fini(&r);
+
+	ck_assert_int_eq(esc_runner_init(&r, &dukrealm_target, DUKREALM_HARDENED), 0);
+	parse(&s, crossing);
+	ck_assert_int_eq(esc_run(&r, &s, &v, NULL), 0);
+	ck_assert_uint_eq(r.outcome[1], first[1]);
+	ck_assert_uint_eq(r.outcome[2], 0); /* the realm's own Function */
+	esc_scn_clear(&s);
+	esc_runner_fini(&r);
+}
+END_TEST
+
+/* A run whose op shows an outcome no run showed is served before a newer ordinary entry:
+ * the next neighbour extends that run's prefix, up to the newest new outcome. Nothing is
+ * new the second time. */
+START_TEST(focus_serves_new_outcomes_first)
+{
+	esc_runner r;
+	esc_scn s, plain, out;
+	esc_verdict v;
+	esc_focus *f = esc_focus_new(&dukrealm_target);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(esc_runner_init(&r, &dukrealm_target, DUKREALM_HOST_FUNCTION_CTOR), 0);
+	parse(&s, HDR "$0 = realm.new grants=exec\n$1 = js.let $0 object\n");
+	ck_assert_int_eq(esc_run(&r, &s, &v, NULL), 0);
+	ck_assert_int_eq(esc_focus_observe(f, &s, &r, s.nops, 1), 0); /* all new */
+	ck_assert_int_eq(esc_focus_observe(f, &s, &r, s.nops, 1), -1);
+	esc_scn_clear(&s);
+	parse(&s, crossing);
+	ck_assert_int_eq(esc_run(&r, &s, &v, NULL), 0);
+	/* its first three ops: the proxies of echo and of Function are new */
+	ck_assert_int_eq(esc_focus_observe(f, &s, &r, 3, 3), 1);
+	ck_assert_int_eq(esc_focus_observe(f, &s, &r, 3, 3), -1);
+	/* a newer ordinary entry */
+	parse(&plain, HDR "$0 = realm.new grants=write\n$1 = js.let $0 object\n");
+	ck_assert_int_eq(esc_focus_push_scn(f, &plain, 2), 0);
+	esc_scn_init(&out, &dukrealm_target);
+	ck_assert_int_eq(esc_focus_next_scn(f, &out), 0);
+	/* from the newest new outcome (the Function proxy, op 2), not from plain */
+	ck_assert_uint_ge(out.nops, 3);
+	for (unsigned i = 0; i < 3; i++)
+		ck_assert_int_eq(out.ops[i].op, s.ops[i].op);
+	ck_assert_int_eq(out.ops[0].args[0].i, 1); /* grants=exec, not plain's write */
+	esc_scn_clear(&out);
+	esc_scn_clear(&plain);
+	esc_scn_clear(&s);
+	esc_focus_free(f);
+	esc_runner_fini(&r);
+}
+END_TEST
+
 static Suite *dukrealm_suite(void)
 {
 	Suite *s = suite_create("dukrealm");
@@ -238,6 +326,12 @@ static Suite *dukrealm_suite(void)
 	tcase_add_test(tc, reset_pooled);
 	tcase_add_test(tc, reset_unpooled);
 	tcase_add_test(tc, trace_is_deterministic);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("outcomes");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, outcomes_name_what_crossed);
+	tcase_add_test(tc, focus_serves_new_outcomes_first);
 	suite_add_tcase(s, tc);
 	return s;
 }

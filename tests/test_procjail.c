@@ -419,6 +419,42 @@ START_TEST(negative_control_works_everywhere)
 }
 END_TEST
 
+/* Outcomes (esc_ctx.outcome): what a nested jail adds to its parent's grants, where an
+ * allowed open landed, a denial; the same again in a second run. */
+START_TEST(outcomes_name_widening_and_landing)
+{
+	if (!usable())
+		return;
+	static const char text[] = "# escapade scenario\ntarget procjail\n\n"
+				   "$0 = jail.new  sys=files fs=pub\n"
+				   "$1 = jail.nest $0 sys=files fs=tree-ro\n"
+				   "$2 = jail.nest $0 sys=files fs=pub\n"
+				   "     fs.open   $0 \"/jail/pub/file\"\n"
+				   "     fs.open   $0 \"/jail/secret/key\"\n";
+	esc_runner r;
+	esc_scn s;
+	esc_verdict v;
+	uint32_t first[5];
+	esc_scn_init(&s, &procjail_target);
+	tu_parse(&s, targets, text);
+	ck_assert_int_eq(esc_runner_init(&r, &procjail_target, PJ_HARDENED), 0);
+	ck_assert_int_eq(esc_run(&r, &s, &v, NULL), 0);
+	ck_assert_int_eq(v.kind, ESC_CONTAINED);
+	memcpy(first, r.outcome, sizeof(first));
+	ck_assert_uint_eq(first[0], 0); /* made by the host */
+	ck_assert_uint_eq(first[1] & (0x1000000u | 1u << PJ_DIR_JAIL | 1u << PJ_DIR_SECRET),
+			  0x1000000u | 1u << PJ_DIR_JAIL | 1u << PJ_DIR_SECRET);
+	ck_assert_uint_eq(first[1] & (1u << PJ_DIR_PUB), 0); /* the parent reads pub already */
+	ck_assert_uint_eq(first[2], 0);                      /* asks for what it has */
+	ck_assert_uint_eq(first[3], 4u | (PJ_DIR_PUB + 1u) << 4);
+	ck_assert_uint_eq(first[4], 1u); /* denied, not by the filter */
+	ck_assert_int_eq(esc_run(&r, &s, &v, NULL), 0);
+	ck_assert_mem_eq(r.outcome, first, sizeof(first));
+	esc_runner_fini(&r);
+	esc_scn_clear(&s);
+}
+END_TEST
+
 static unsigned mount_count(void)
 {
 	FILE *f = fopen("/proc/self/mounts", "r");
@@ -550,6 +586,7 @@ static Suite *procjail_suite(void)
 	tcase_add_test(tc, regressions_flag_their_kind);
 	tcase_add_test(tc, seeds_contained_on_hardened);
 	tcase_add_test(tc, negative_control_works_everywhere);
+	tcase_add_test(tc, outcomes_name_widening_and_landing);
 	tcase_add_test(tc, nothing_left_behind);
 	tcase_add_test(tc, rebuilds_after_a_write_only);
 	suite_add_tcase(s, tc);

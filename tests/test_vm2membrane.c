@@ -35,7 +35,7 @@ static unsigned new_vm(vm2_state *st)
 {
 	static const esc_val args[3] = { { .e = NE_UNDEFINED }, { .e = SH_UNDEFINED }, { .e = 0 } };
 	unsigned out = 99;
-	esc_ctx ctx = { NULL, 0 };
+	esc_ctx ctx = { NULL, 0, 0 };
 	ck_assert_int_eq(vm2model_target.ops[0].run(st, args, &out, &ctx), 0);
 	return out;
 }

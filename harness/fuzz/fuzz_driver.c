@@ -228,6 +228,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "escapade: %s cannot run on this machine\n", ESC_FUZZ_TARGET.name);
 		exit(77);
 	}
+#ifdef ESC_CUSTOM_MUTATOR
+	if (rc == 0 && focus) {
+		static uint64_t observed;
+		esc_focus_observe(focus, &scn, &runner,
+				  v.kind == ESC_CONTAINED ? scn.nops : (unsigned)v.step + 1, ++observed);
+	}
+#endif
 	if (rc == 0 && v.kind != ESC_CONTAINED) {
 		if (keep_going) {
 			escapes++;

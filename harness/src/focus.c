@@ -15,6 +15,7 @@
 
 #include "escapade/focus.h"
 #include "escapade/mutate.h"
+#include "escapade/run.h"
 #include "internal.h"
 
 #define NOSLOT 0xffu
@@ -34,6 +35,7 @@ typedef struct entry {
 	mv *moves; /* room for twice the planned moves: each may be deferred once */
 	unsigned nmoves, next;
 	uint64_t seed; /* with the move itself: its fresh producers' choices */
+	int first;     /* its last op showed an outcome no run had: served before the rest */
 } entry;
 
 struct esc_focus {
@@ -41,7 +43,10 @@ struct esc_focus {
 	entry e[ESC_FOCUS_DEPTH]; /* a stack: e[n - 1] is the newest */
 	unsigned n;
 	esc_scn work;
+	uint8_t *seen; /* ESC_FOCUS_FEATURES bits: the outcome features runs have shown */
 };
+
+#define ESC_FOCUS_FEATURES (1u << 16)
 
 /* A growable move list. */
 typedef struct mvlist {
@@ -419,21 +424,35 @@ void esc_focus_free(esc_focus *f)
 	for (unsigned k = 0; k < f->n; k++)
 		drop(&f->e[k]);
 	esc_scn_clear(&f->work);
+	free(f->seen);
 	free(f);
 }
 
-int esc_focus_push_scn(esc_focus *f, const esc_scn *s, uint64_t seed)
+/* Drops entry k, keeping the others' order. */
+static void remove_entry(esc_focus *f, unsigned k)
+{
+	drop(&f->e[k]);
+	memmove(&f->e[k], &f->e[k + 1], (f->n - k - 1) * sizeof(entry));
+	memset(&f->e[f->n - 1], 0, sizeof(entry));
+	f->n--;
+}
+
+
+static int push(esc_focus *f, const esc_scn *s, uint64_t seed, int first)
 {
 	for (unsigned k = 0; k < f->n; k++)
-		if (esc_scn_cmp_ops(f->e[k].s, s) == 0)
+		if (esc_scn_cmp_ops(f->e[k].s, s) == 0) {
+			f->e[k].first |= first;
 			return 0;
-	if (f->n == ESC_FOCUS_DEPTH) {
-		drop(&f->e[0]);
-		memmove(&f->e[0], &f->e[1], (ESC_FOCUS_DEPTH - 1) * sizeof(entry));
-		memset(&f->e[ESC_FOCUS_DEPTH - 1], 0, sizeof(entry));
-		f->n--;
+		}
+	if (f->n == ESC_FOCUS_DEPTH) { /* the oldest goes, the oldest ordinary one first */
+		unsigned k = 0;
+		while (k < f->n && f->e[k].first)
+			k++;
+		remove_entry(f, k < f->n ? k : 0);
 	}
 	entry *e = &f->e[f->n];
+	e->first = first;
 	e->s = malloc(sizeof(esc_scn));
 	if (!e->s)
 		return ESC_E_NOMEM;
@@ -447,6 +466,57 @@ int esc_focus_push_scn(esc_focus *f, const esc_scn *s, uint64_t seed)
 	}
 	f->n++;
 	return 0;
+}
+
+int esc_focus_push_scn(esc_focus *f, const esc_scn *s, uint64_t seed)
+{
+	return push(f, s, seed, 0);
+}
+
+static uint32_t mix32(uint32_t h, uint32_t x)
+{
+	h ^= x;
+	h *= 0x01000193u;
+	h ^= h >> 15;
+	return h;
+}
+
+int esc_focus_observe(esc_focus *f, const esc_scn *s, const esc_runner *r, unsigned nsteps,
+		      uint64_t seed)
+{
+	const esc_target *t = f->t;
+	if (!t->outcomes || s->target != t)
+		return -1;
+	if (!f->seen && !(f->seen = calloc(ESC_FOCUS_FEATURES / 8, 1)))
+		return -1;
+	if (nsteps > s->nops)
+		nsteps = s->nops;
+	int found = -1;
+	for (unsigned i = 0; i < nsteps; i++) {
+		if (r->status[i] == ESC_STEP_SKIPPED)
+			continue;
+		uint32_t h = mix32(0x811c9dc5u, s->ops[i].op);
+		h = mix32(h, r->status[i]);
+		h = mix32(h, r->outcome[i]) & (ESC_FOCUS_FEATURES - 1);
+		if (f->seen[h >> 3] & (1u << (h & 7)))
+			continue;
+		f->seen[h >> 3] |= (uint8_t)(1u << (h & 7));
+		/* the run up to op i shows it again (ops after i cannot change it) */
+		esc_scn *p = malloc(sizeof(esc_scn));
+		if (!p)
+			return found;
+		esc_scn_init(p, t);
+		int rc = esc_scn_copy(p, s);
+		if (rc == 0) {
+			esc_scn_clear_tail(p, i + 1);
+			rc = push(f, p, seed + i, 1);
+		}
+		esc_scn_clear(p);
+		free(p);
+		if (rc == 0 && found < 0)
+			found = (int)i;
+	}
+	return found;
 }
 
 int esc_focus_push(esc_focus *f, const uint8_t *data, size_t n, uint64_t seed)
@@ -468,10 +538,15 @@ int esc_focus_push(esc_focus *f, const uint8_t *data, size_t n, uint64_t seed)
 static int take(esc_focus *f, esc_scn *out, entry **pe, mv *pm)
 {
 	for (unsigned tries = 0; f->n && tries < MAX_TRIES;) {
-		entry *e = &f->e[f->n - 1];
+		unsigned k = f->n - 1; /* the newest entry, or the newest served first */
+		for (unsigned q = f->n; q-- > 0;)
+			if (f->e[q].first) {
+				k = q;
+				break;
+			}
+		entry *e = &f->e[k];
 		if (e->next >= e->nmoves) {
-			drop(e);
-			f->n--;
+			remove_entry(f, k);
 			continue;
 		}
 		const mv *m = &e->moves[e->next++];

@@ -65,7 +65,7 @@ int esc_run(esc_runner *r, const esc_scn *s, esc_verdict *v, FILE *trace)
 		if (rc)
 			return rc;
 	}
-	esc_ctx ctx = { trace, 0 };
+	esc_ctx ctx = { trace, 0, 0 };
 	if (trace)
 		fprintf(trace, "run %s, profile %s, %u ops\n", t->name, t->profiles[r->profile],
 			s->nops);
@@ -96,15 +96,18 @@ int esc_run(esc_runner *r, const esc_scn *s, esc_verdict *v, FILE *trace)
 			fprintf(trace, "step %-2u %s\n", i, esc_print_op(s, i, buf, sizeof(buf)));
 		}
 		r->res[i] = 0;
+		r->outcome[i] = 0;
 		if (skip) {
 			r->status[i] = ESC_STEP_SKIPPED;
 			esc_note(&ctx, "skipped: an input was not produced");
 			continue;
 		}
 		unsigned out = 0;
+		ctx.outcome = 0;
 		int rc = d->run(r->state, vals, &out, &ctx);
 		r->status[i] = rc == 0 ? ESC_STEP_OK : ESC_STEP_FAILED;
 		r->res[i] = out;
+		r->outcome[i] = ctx.outcome;
 		if (t->check && t->check(r->state, i, v)) {
 			if (v->kind == ESC_CONTAINED)
 				v->kind = ESC_POLICY_BYPASS; /* an oracle that flags must say what */

@@ -170,6 +170,11 @@ int dk_object_owner(const dk_state *st, void *obj);
 const char *dk_bidx_name(int bidx);
 /* One line for a value (never runs JavaScript). */
 void dk_describe(dk_state *st, duk_context *ctx, duk_idx_t idx, char *buf, size_t len);
+/* What a value held in realm `slot` is to the bridge, for esc_ctx.outcome: 0 for a
+ * primitive or the realm's own object; otherwise a number naming a proxy of which host
+ * object (in this realm or another), a host-side proxy, another realm's or the host's
+ * intrinsic, or a raw object of the host or of another realm, and its class. */
+uint32_t dk_value_class(dk_state *st, int slot, duk_context *ctx, duk_idx_t idx);
 /* "intrinsic Object.prototype" or the class of host object h (a static buffer). */
 const char *dk_host_name(const dk_state *st, duk_context *ctx, void *h);
 int dk_reset(dk_state *st, unsigned profile);

@@ -175,6 +175,8 @@ static int run_js(dk_state *st, int slot, const char *js, esc_ctx *ctx)
 	if (rc == DUK_EXEC_SUCCESS)
 		rc = j.rc;
 	r->busy = 0;
+	if (ctx) /* the completion value, or what the program threw (the op fails then) */
+		ctx->outcome = dk_value_class(st, slot, t, -1);
 	if (esc_tracing(ctx)) {
 		dk_describe(st, t, -1, what, sizeof(what));
 		esc_note(ctx, "%s %s", rc ? "throws" : "->", what);
@@ -232,6 +234,8 @@ static int op_realm_new(void *state, const esc_val *a, unsigned *out, esc_ctx *c
 	char g[32];
 	dk_caps_str(j.grants, g, sizeof(g));
 	esc_note(ctx, "embedder: realm#%d with grants %s", st->slot[j.slot].id, g);
+	if (ctx)
+		ctx->outcome = 0x10000u | st->slot[j.slot].grants;
 	*out = (unsigned)j.slot;
 	return 0;
 }
@@ -251,6 +255,8 @@ static int op_realm_child(void *state, const esc_val *a, unsigned *out, esc_ctx 
 		esc_note(ctx, "no realm was made");
 		return -1;
 	}
+	if (ctx) /* what the child holds, not how the factory answered */
+		ctx->outcome = 0x20000u | st->slot[st->created].grants;
 	*out = (unsigned)st->created;
 	return 0;
 }
@@ -666,4 +672,5 @@ const esc_target dukrealm_target = {
 	.check = dr_check,
 	.describe = dr_describe,
 	.release = dr_release,
+	.outcomes = 1,
 };

@@ -630,6 +630,45 @@ void dk_describe(dk_state *st, duk_context *ctx, duk_idx_t idx, char *buf, size_
 		snprintf(buf, len, "%s (no realm)", cls);
 }
 
+DK_NOCOV static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 0x811c9dc5u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x01000193u;
+	return h;
+}
+
+/* What a value in realm `slot` is, as far as the bridge is concerned (see dk.h). */
+DK_NOCOV uint32_t dk_value_class(dk_state *st, int slot, duk_context *ctx, duk_idx_t idx)
+{
+	if (duk_get_type(ctx, idx) != DUK_TYPE_OBJECT)
+		return 0; /* primitives cross by value */
+	void *o = duk_get_heapptr(ctx, idx);
+	if (dke_is_proxy(o)) {
+		for (int s = 0; s < DK_MAX_REALMS; s++) {
+			if (!st->slot[s].used)
+				continue;
+			int k = dk_bridge_kind(st, s, o);
+			if (k == 1) {
+				void *h = dk_map_get(&st->slot[s].in, o, IN_TARGET_OF);
+				return (s == slot ? 0x100u : 0x200u) ^
+				       (h ? name_hash(dk_host_name(st, ctx, h)) << 12 : 0);
+			}
+			if (k == 2)
+				return 0x300u;
+		}
+		return 0; /* a proxy the realm made itself */
+	}
+	int owner, b;
+	if (dk_intrinsic_owner(st, o, &owner, &b))
+		return owner == slot ? 0 : (owner == DK_HOST ? 0x400u : 0x500u) | ((uint32_t)b << 12);
+	owner = dk_object_owner(st, o);
+	if (owner == slot)
+		return 0;
+	return (owner == DK_HOST ? 0x600u : owner >= 0 ? 0x700u : 0x800u) ^
+	       name_hash(dke_class(ctx, o)) << 12;
+}
+
 /* ---- test hooks ---- */
 
 typedef struct hook_job {

@@ -23,8 +23,28 @@ static const char *const link_targets[PJ_NLINKS] = { "/canary", "/host/secret",
 						     "../../canary", "/jail/ro/file",
 						     "/jail/pub/file", "/jail/pub", "/" };
 
+/* Where path lies: 1 + the deepest jail directory it is in, 15 outside /jail, 0 none. */
+static uint32_t area(const char *path)
+{
+	uint32_t best = 0;
+	size_t bestlen = 0;
+	if (!path[0])
+		return 0;
+	for (unsigned d = 0; d < PJ_NDIRS; d++) {
+		size_t len = strlen(pj_dir_paths[d]);
+		if (len > bestlen && strncmp(path, pj_dir_paths[d], len) == 0 &&
+		    (path[len] == '\0' || path[len] == '/')) {
+			best = d + 1;
+			bestlen = len;
+		}
+	}
+	return best ? best : 15;
+}
+
 /* Runs c in the process, in jail j (entered on first use). Returns 0 and the reply, or
- * -1. */
+ * -1. The op's outcome (esc_ctx): whether it was denied (by the syscall filter or
+ * otherwise) or where the paths the kernel or the broker resolved lie, and whether the
+ * jail is nested. */
 static int probe(pj_state *st, unsigned j, pj_cmd *c, pj_reply *r, esc_ctx *ctx)
 {
 	if (pj_ensure_in(st, j, ctx))
@@ -34,6 +54,12 @@ static int probe(pj_state *st, unsigned j, pj_cmd *c, pj_reply *r, esc_ctx *ctx)
 		esc_note(ctx, "the jailed process did not answer within %d ms: killed", PJ_TIMEOUT_MS);
 		st->current = -1;
 		return -1;
+	}
+	if (ctx) { /* denied, and by the filter or not; or where it landed */
+		unsigned ids[PJ_MAX_JAILS];
+		uint32_t nested = pj_ancestors(st, (int)j, ids) > 1;
+		ctx->outcome = r->rc ? 1u | (r->err == PJ_E_FILTER) << 1 | nested << 12
+				     : 4u | area(r->path) << 4 | area(r->path2) << 8 | nested << 12;
 	}
 	return 0;
 }
@@ -187,6 +213,8 @@ int pj_op_exec(void *s, const esc_val *a, unsigned *out, esc_ctx *ctx)
 		esc_note(ctx, "execve(\"%s\") failed: %s", a[1].s, pj_fsname(r.err));
 		return -1;
 	}
+	if (ctx && r.val == 1)
+		ctx->outcome |= 1u << 24; /* the new program holds capabilities */
 	pj_event *ev = &st->ev;
 	ev->kind = EV_EXEC;
 	ev->npaths = 1;

@@ -247,6 +247,28 @@ pid_t procjail_child_pid(const void *state)
 
 /* ---- policy ops ---- */
 
+/* What jail j grants beyond its parent (the op's outcome, esc_ctx): bit d for a jail
+ * directory d it adds some access to, then syscalls, then the network; 0 for a jail the
+ * host made. The library's nesting defences are about exactly this. */
+static uint32_t widening(const pj_state *st, unsigned j)
+{
+	const pj_jail *c = &st->jails[j];
+	if (c->parent < 0)
+		return 0;
+	const pj_policy *cp = &c->pol, *pp = &st->jails[c->parent].pol;
+	uint32_t w = 0;
+	for (unsigned d = 0; d < PJ_NDIRS; d++)
+		for (unsigned need = PJ_R; need <= PJ_X; need <<= 1)
+			if (pj_rules_allow(cp->rules, cp->nrules, pj_dir_paths[d], need) &&
+			    !pj_rules_allow(pp->rules, pp->nrules, pj_dir_paths[d], need))
+				w |= 1u << d;
+	if (cp->sys & ~pp->sys)
+		w |= 1u << PJ_NDIRS;
+	if (cp->net && !pp->net)
+		w |= 2u << PJ_NDIRS;
+	return w ? 0x1000000u | w : 0;
+}
+
 static int make_jail(pj_state *st, int parent, const esc_val *a, unsigned *out, esc_ctx *ctx)
 {
 	char buf[200];
@@ -262,6 +284,8 @@ static int make_jail(pj_state *st, int parent, const esc_val *a, unsigned *out, 
 	for (unsigned k = 0; k < 3 && fs_tpl[a[1].e][k].access; k++)
 		pj_policy_add_rule(&j->pol, fs_tpl[a[1].e][k].dir, fs_tpl[a[1].e][k].access);
 	*out = st->njails++;
+	if (ctx)
+		ctx->outcome = widening(st, *out);
 	if (esc_tracing(ctx)) {
 		pj_policy_str(&j->pol, buf, sizeof(buf));
 		if (parent < 0)
@@ -299,6 +323,8 @@ static int op_allow(void *s, const esc_val *a, unsigned *out, esc_ctx *ctx)
 		return -1;
 	p->sys |= 1u << a[1].e;
 	esc_note(ctx, "jail#%u allows %s", a[0].h + 1, pj_sys_names[a[1].e]);
+	if (ctx)
+		ctx->outcome = widening(s, a[0].h);
 	return 0;
 }
 
@@ -309,6 +335,8 @@ static int op_deny(void *s, const esc_val *a, unsigned *out, esc_ctx *ctx)
 		return -1;
 	p->sys &= ~(1u << a[1].e);
 	esc_note(ctx, "jail#%u denies %s", a[0].h + 1, pj_sys_names[a[1].e]);
+	if (ctx)
+		ctx->outcome = widening(s, a[0].h);
 	return 0;
 }
 
@@ -321,6 +349,8 @@ static int op_fs(void *s, const esc_val *a, unsigned *out, esc_ctx *ctx)
 		return -1;
 	}
 	esc_note(ctx, "jail#%u: %s %s", a[0].h + 1, pj_dir_paths[a[1].e], access_names[a[2].e]);
+	if (ctx)
+		ctx->outcome = widening(s, a[0].h);
 	return 0;
 }
 
@@ -573,4 +603,5 @@ const esc_target procjail_target = {
 	.describe = pj_describe,
 	.release = pj_release,
 	.principals = pj_principals,
+	.outcomes = 1,
 };

@@ -17,7 +17,12 @@
  *     combinations in a random order (seeded per entry) (ESCAPADE_FOCUS_INTERLEAVE=0:
  *     one shuffle of the tier instead); ESC_FOCUS_MOVES moves at most.
  * New entries stack (the newest first, depth-first along a chain); past ESC_FOCUS_DEPTH
- * the oldest is dropped.
+ * the oldest is dropped. A JavaScript engine or a kernel makes a new entry every few
+ * dozen execs, so an entry holding the next link is soon buried. A target that reports
+ * outcomes (esc_ctx.outcome: what crossed a bridge, what a nested jail adds to its
+ * parent, where an open landed) lets the fuzz glue tell the focus which runs did
+ * something the layer never did before (esc_focus_observe): those are stacked apart and
+ * served first, the newest first, and dropped last.
  *
  * The engine glue says which inputs are new (libFuzzer: fuzz_driver.c infers it from its
  * mutation loop; AFL++: afl_custom_queue_new_entry) and how often a call takes the next
@@ -37,6 +42,7 @@
 #define ESC_FOCUS_GROUP 24  /* argument combinations per (op, consumed handle) at most */
 
 typedef struct esc_focus esc_focus;
+struct esc_runner;
 
 /* Returns a focus for target t, or NULL when out of memory. */
 ESC_API esc_focus *esc_focus_new(const esc_target *t);
@@ -47,6 +53,16 @@ ESC_API void esc_focus_free(esc_focus *f);
 ESC_API int esc_focus_push(esc_focus *f, const uint8_t *data, size_t n, uint64_t seed);
 /* The same for a scenario (copied). */
 ESC_API int esc_focus_push_scn(esc_focus *f, const esc_scn *s, uint64_t seed);
+
+/* After r ran s (its first nsteps ops), for a target that reports outcomes (esc_target
+ * .outcomes): every op whose (op, status, outcome) no run showed before is marked seen,
+ * and s up to that op is stacked as an entry served before every ordinary one (its
+ * neighbours then start with that op's consumers and values). An engine's coverage cannot
+ * tell a new kind of value in the layer from one of the thousands of new paths a
+ * JavaScript engine or a kernel shows; the layer can. Returns the first such op's index,
+ * or -1 when nothing was new (or out of memory). */
+ESC_API int esc_focus_observe(esc_focus *f, const esc_scn *s, const struct esc_runner *r,
+			      unsigned nsteps, uint64_t seed);
 
 /* Writes into out (initialized, of f's target; cleared first) the next neighbour of the
  * newest entry that has neighbours left. Returns 0, or -1 when there is none. */

@@ -25,6 +25,13 @@ typedef enum esc_step_status { ESC_STEP_OK, ESC_STEP_FAILED, ESC_STEP_SKIPPED } 
 typedef struct esc_ctx {
 	FILE *trace;      /* NULL: tracing off, esc_note costs nothing */
 	unsigned step;
+	/* What the op did, as the layer sees it, for the fuzzers' focus (escapade/focus.h):
+	 * a number naming the kind of value it produced (a wrapped host function, a jail
+	 * whose Landlock domain grants more than it asked for ...) or the branch of the
+	 * layer's checks it took; the runner zeroes it before every op. Only a target whose
+	 * table sets `outcomes` fills it; it must depend only on the scenario and the
+	 * profile, never on addresses, counters or time. */
+	uint32_t outcome;
 } esc_ctx;
 
 /* Appends one explanatory line to the trace for the current step (no-op if tracing is
@@ -39,6 +46,7 @@ typedef struct esc_runner {
 	void *state;
 	unsigned res[ESC_MAX_OPS];          /* target id of each op's result */
 	esc_step_status status[ESC_MAX_OPS];
+	uint32_t outcome[ESC_MAX_OPS];      /* ctx.outcome of each op (0: skipped) */
 } esc_runner;
 
 /* Allocates the target state. Returns 0, ESC_E_NOMEM, or ESC_E_INVALID for a bad

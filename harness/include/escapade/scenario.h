@@ -135,6 +135,10 @@ typedef struct esc_target {
 	 * real layer (`escapade repro FILE --emit js`). Returns 0, or a negative code with a
 	 * one-line reason in err. NULL: the target cannot emit programs. */
 	int (*emit_js)(const struct esc_scn *s, FILE *out, char *err, size_t errlen);
+	/* Nonzero: its ops report what they did in esc_ctx.outcome (escapade/run.h), and the
+	 * focus (escapade/focus.h) tries first the neighbours of an op whose outcome, with its
+	 * inputs' outcomes, no run showed before. */
+	int outcomes;
 } esc_target;
 
 typedef struct esc_arg {
