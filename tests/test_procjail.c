@@ -447,7 +447,8 @@ START_TEST(outcomes_name_widening_and_landing)
 	ck_assert_uint_eq(first[1] & (1u << PJ_DIR_PUB), 0); /* the parent reads pub already */
 	ck_assert_uint_eq(first[2], 0);                      /* asks for what it has */
 	ck_assert_uint_eq(first[3], 4u | (PJ_DIR_PUB + 1u) << 4);
-	ck_assert_uint_eq(first[4], 1u); /* denied, not by the filter */
+	ck_assert_uint_eq(first[4], 0); /* denied: the op fails */
+	ck_assert_int_eq(r.status[4], ESC_STEP_FAILED);
 	ck_assert_int_eq(esc_run(&r, &s, &v, NULL), 0);
 	ck_assert_mem_eq(r.outcome, first, sizeof(first));
 	esc_runner_fini(&r);

@@ -42,9 +42,8 @@ static uint32_t area(const char *path)
 }
 
 /* Runs c in the process, in jail j (entered on first use). Returns 0 and the reply, or
- * -1. The op's outcome (esc_ctx): whether it was denied (by the syscall filter or
- * otherwise) or where the paths the kernel or the broker resolved lie, and whether the
- * jail is nested. */
+ * -1. The outcome of an op the jail let through (esc_ctx): where the paths the kernel or
+ * the broker resolved lie, and whether the jail is nested. */
 static int probe(pj_state *st, unsigned j, pj_cmd *c, pj_reply *r, esc_ctx *ctx)
 {
 	if (pj_ensure_in(st, j, ctx))
@@ -55,11 +54,10 @@ static int probe(pj_state *st, unsigned j, pj_cmd *c, pj_reply *r, esc_ctx *ctx)
 		st->current = -1;
 		return -1;
 	}
-	if (ctx) { /* denied, and by the filter or not; or where it landed */
+	if (ctx && !r->rc) { /* where it landed (a denial is the op failing) */
 		unsigned ids[PJ_MAX_JAILS];
 		uint32_t nested = pj_ancestors(st, (int)j, ids) > 1;
-		ctx->outcome = r->rc ? 1u | (r->err == PJ_E_FILTER) << 1 | nested << 12
-				     : 4u | area(r->path) << 4 | area(r->path2) << 8 | nested << 12;
+		ctx->outcome = 4u | area(r->path) << 4 | area(r->path2) << 8 | nested << 12;
 	}
 	return 0;
 }
