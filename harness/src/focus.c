@@ -437,7 +437,7 @@ static void remove_entry(esc_focus *f, unsigned k)
 	f->n--;
 }
 
-
+/* Stacks a copy of s (first: served before every ordinary entry). */
 static int push(esc_focus *f, const esc_scn *s, uint64_t seed, int first)
 {
 	for (unsigned k = 0; k < f->n; k++)

@@ -171,7 +171,10 @@ int pj_op_mkdir(void *s, const esc_val *a, unsigned *out, esc_ctx *ctx)
 
 int pj_op_symlink(void *s, const esc_val *a, unsigned *out, esc_ctx *ctx)
 {
-	return fs_op(s, a, PJ_CMD_SYMLINK, "symlink", link_targets[a[2].e], " -> ", ctx);
+	int rc = fs_op(s, a, PJ_CMD_SYMLINK, "symlink", link_targets[a[2].e], " -> ", ctx);
+	if (rc == 0 && ctx) /* and where the link points: followed later, by whoever opens it */
+		ctx->outcome |= area(link_targets[a[2].e]) << 8;
+	return rc;
 }
 
 int pj_op_rename(void *s, const esc_val *a, unsigned *out, esc_ctx *ctx)
