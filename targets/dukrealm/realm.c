@@ -575,6 +575,17 @@ const char *dk_host_name(const dk_state *st, duk_context *ctx, void *h)
 	return dke_class(ctx, h);
 }
 
+/* The realm whose bridge made proxy o, and *kind: 1 a proxy of a host object in that
+ * realm, 2 a host-side proxy of that realm's object, 0 neither (returns -1). */
+DK_NOCOV static int proxy_maker(const dk_state *st, void *o, int *kind)
+{
+	for (int s = 0; s < DK_MAX_REALMS; s++)
+		if (st->slot[s].used && (*kind = dk_bridge_kind(st, s, o)) != 0)
+			return s;
+	*kind = 0;
+	return -1;
+}
+
 void dk_describe(dk_state *st, duk_context *ctx, duk_idx_t idx, char *buf, size_t len)
 {
 	switch (duk_get_type(ctx, idx)) {
@@ -588,23 +599,19 @@ void dk_describe(dk_state *st, duk_context *ctx, duk_idx_t idx, char *buf, size_
 	}
 	void *o = duk_get_heapptr(ctx, idx);
 	if (dke_is_proxy(o)) {
-		for (int s = 0; s < DK_MAX_REALMS; s++) {
-			if (!st->slot[s].used)
-				continue;
-			int k = dk_bridge_kind(st, s, o);
-			if (k == 1) {
-				void *h = dk_map_get(&st->slot[s].in, o, IN_TARGET_OF);
-				char msg[64] = "";
-				if (!h || !dke_data_string(ctx, h, "message", msg, sizeof(msg)))
-					msg[0] = 0;
-				snprintf(buf, len, "realm#%d proxy of host %s%s%s", st->slot[s].id,
-					 h ? dk_host_name(st, ctx, h) : "?", *msg ? ": " : "", msg);
-				return;
-			}
-			if (k == 2) {
-				snprintf(buf, len, "HOST-SIDE proxy of a realm#%d object", st->slot[s].id);
-				return;
-			}
+		int k, s = proxy_maker(st, o, &k);
+		if (k == 1) {
+			void *h = dk_map_get(&st->slot[s].in, o, IN_TARGET_OF);
+			char msg[64] = "";
+			if (!h || !dke_data_string(ctx, h, "message", msg, sizeof(msg)))
+				msg[0] = 0;
+			snprintf(buf, len, "realm#%d proxy of host %s%s%s", st->slot[s].id,
+				 h ? dk_host_name(st, ctx, h) : "?", *msg ? ": " : "", msg);
+			return;
+		}
+		if (k == 2) {
+			snprintf(buf, len, "HOST-SIDE proxy of a realm#%d object", st->slot[s].id);
+			return;
 		}
 		snprintf(buf, len, "proxy");
 		return;
@@ -645,19 +652,13 @@ DK_NOCOV uint32_t dk_value_class(dk_state *st, int slot, duk_context *ctx, duk_i
 		return 0; /* primitives cross by value */
 	void *o = duk_get_heapptr(ctx, idx);
 	if (dke_is_proxy(o)) {
-		for (int s = 0; s < DK_MAX_REALMS; s++) {
-			if (!st->slot[s].used)
-				continue;
-			int k = dk_bridge_kind(st, s, o);
-			if (k == 1) {
-				void *h = dk_map_get(&st->slot[s].in, o, IN_TARGET_OF);
-				return (s == slot ? 0x100u : 0x200u) ^
-				       (h ? name_hash(dk_host_name(st, ctx, h)) << 12 : 0);
-			}
-			if (k == 2)
-				return 0x300u;
+		int k, s = proxy_maker(st, o, &k);
+		if (k == 1) {
+			void *h = dk_map_get(&st->slot[s].in, o, IN_TARGET_OF);
+			return (s == slot ? 0x100u : 0x200u) ^
+			       (h ? name_hash(dk_host_name(st, ctx, h)) << 12 : 0);
 		}
-		return 0; /* a proxy the realm made itself */
+		return k == 2 ? 0x300u : 0; /* 0: a proxy the realm made itself */
 	}
 	int owner, b;
 	if (dk_intrinsic_owner(st, o, &owner, &b))
