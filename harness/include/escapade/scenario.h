@@ -136,8 +136,8 @@ typedef struct esc_target {
 	 * one-line reason in err. NULL: the target cannot emit programs. */
 	int (*emit_js)(const struct esc_scn *s, FILE *out, char *err, size_t errlen);
 	/* Nonzero: its ops report what they did in esc_ctx.outcome (escapade/run.h), and the
-	 * focus (escapade/focus.h) tries first the neighbours of an op whose outcome, with its
-	 * inputs' outcomes, no run showed before. */
+	 * focus (escapade/focus.h) tries first the neighbours of an op whose (op, status,
+	 * outcome) no run showed before. */
 	int outcomes;
 } esc_target;
 
