@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "escapade/focus.h"
 #include "escapade/run.h"
 #include "procjail.h"
 #include "testutil.h"
@@ -456,6 +457,67 @@ START_TEST(outcomes_name_widening_and_landing)
 }
 END_TEST
 
+/* A run whose last op did something new and produced nothing (a planted symlink) is
+ * followed up where that op acted: its first neighbours append each of the other ops
+ * that take the same jail and a string, with the path as that string, once before any
+ * other move of that entry. Without that the broker's open of the link waits
+ * behind ~20 other shapes. */
+START_TEST(focus_follows_where_the_op_acted)
+{
+	if (!usable())
+		return;
+	static const char text[] = "# escapade scenario\ntarget procjail\n\n"
+				   "$0 = jail.new   sys=files fs=pub\n"
+				   "     fs.symlink $0 \"/jail/pub/link\" canary\n";
+	/* the ops that take a jail and a string, fs.symlink aside */
+	static const char *const want[] = { "fs.open", "fs.mkdir", "fs.rename", "broker.open",
+					    "proc.exec" };
+	enum { NWANT = sizeof(want) / sizeof(want[0]) };
+	esc_runner r;
+	esc_scn s, out;
+	esc_verdict v;
+	int seen[NWANT] = { 0 };
+	esc_scn_init(&s, &procjail_target);
+	esc_scn_init(&out, &procjail_target);
+	tu_parse(&s, targets, text);
+	ck_assert_int_eq(esc_runner_init(&r, &procjail_target, PJ_BROKER_FOLLOWS_SYMLINK), 0);
+	ck_assert_int_eq(esc_run(&r, &s, &v, NULL), 0);
+	ck_assert_int_eq(r.status[1], ESC_STEP_OK);
+	esc_focus *f = esc_focus_new(&procjail_target);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(esc_focus_observe(f, &s, &r, s.nops, 7), 0);
+	unsigned got = 0;
+	for (unsigned k = 0; k < 200 && got < NWANT; k++) {
+		ck_assert_int_eq(esc_focus_next_scn(f, &out), 0);
+		/* a neighbour of the symlink's entry that appends one op to it */
+		if (out.nops != 3 || out.ops[1].op != s.ops[1].op ||
+		    strcmp(out.ops[1].args[1].s, "/jail/pub/link") != 0 ||
+		    out.ops[1].args[2].i != s.ops[1].args[2].i)
+			continue;
+		const esc_op_desc *d = &procjail_target.ops[out.ops[2].op];
+		ck_assert_int_eq(d->args[0].kind, ESC_ARG_HANDLE);
+		ck_assert_int_eq(out.ops[2].args[0].i, 0); /* the symlink's jail */
+		int on_path = 0;
+		for (unsigned j = 1; j < d->nargs; j++)
+			on_path |= d->args[j].kind == ESC_ARG_STR &&
+				   strcmp(out.ops[2].args[j].s, "/jail/pub/link") == 0;
+		unsigned w = 0;
+		while (w < NWANT && strcmp(d->name, want[w]) != 0)
+			w++;
+		ck_assert_msg(w < NWANT && on_path && !seen[w], "neighbour %u of the symlink's "
+			      "entry appends %s%s", got, d->name,
+			      on_path ? " again" : " not on the symlink's path");
+		seen[w] = 1;
+		got++;
+	}
+	ck_assert_uint_eq(got, NWANT);
+	esc_focus_free(f);
+	esc_runner_fini(&r);
+	esc_scn_clear(&out);
+	esc_scn_clear(&s);
+}
+END_TEST
+
 static unsigned mount_count(void)
 {
 	FILE *f = fopen("/proc/self/mounts", "r");
@@ -588,6 +650,7 @@ static Suite *procjail_suite(void)
 	tcase_add_test(tc, seeds_contained_on_hardened);
 	tcase_add_test(tc, negative_control_works_everywhere);
 	tcase_add_test(tc, outcomes_name_widening_and_landing);
+	tcase_add_test(tc, focus_follows_where_the_op_acted);
 	tcase_add_test(tc, nothing_left_behind);
 	tcase_add_test(tc, rebuilds_after_a_write_only);
 	suite_add_tcase(s, tc);

@@ -46,6 +46,17 @@ struct esc_focus {
 	uint8_t *seen; /* ESC_FOCUS_FEATURES bits: the outcome features runs have shown */
 };
 
+static int follow_on = -1;
+
+static int follow(void)
+{
+	if (follow_on < 0) {
+		const char *e = getenv("ESCAPADE_FOCUS_FOLLOW");
+		follow_on = !(e && strcmp(e, "0") == 0);
+	}
+	return follow_on;
+}
+
 #define ESC_FOCUS_FEATURES (1u << 16)
 
 /* A growable move list. */
@@ -306,6 +317,82 @@ static void add_appends(const esc_scn *s, unsigned at, mvlist *l, esc_rng *r)
 	}
 }
 
+/* A first entry whose last op produces nothing acted on what its handles and strings
+ * name (a jail and a path, an object and a key): the ops that act on the same, each op
+ * (but the last's own) appended consuming one of those handles with one of its string
+ * arguments set to one of those strings, the other arguments free. */
+static void add_follow(const esc_scn *s, mvlist *l, esc_rng *r)
+{
+	const esc_target *t = s->target;
+	const esc_op *nv = &s->ops[s->nops - 1];
+	const esc_op_desc *dn = &t->ops[nv->op];
+	const char *strs[ESC_MAX_OPS * ESC_MAX_ARGS];
+	unsigned ns = scn_strings(s, strs), idx[ESC_MAX_ARGS], ni = 0;
+	if (dn->produces != ESC_NO_RES || s->nops >= ESC_MAX_OPS)
+		return;
+	for (unsigned j = 0; j < dn->nargs; j++)
+		if (dn->args[j].kind == ESC_ARG_STR && nv->args[j].s[0])
+			for (unsigned k = 0; k < ns; k++)
+				if (strcmp(strs[k], nv->args[j].s) == 0) {
+					unsigned q = 0;
+					while (q < ni && idx[q] != k)
+						q++;
+					if (q == ni)
+						idx[ni++] = k;
+					break;
+				}
+	for (unsigned h = 0; h < dn->nargs && ni; h++) {
+		if (dn->args[h].kind != ESC_ARG_HANDLE)
+			continue;
+		for (unsigned o = 0; o < t->nops; o++) {
+			const esc_op_desc *d = &t->ops[o];
+			if (o == nv->op)
+				continue;
+			for (unsigned j = 0; j < d->nargs; j++) {
+				if (d->args[j].kind != ESC_ARG_HANDLE || d->args[j].res != dn->args[h].res)
+					continue;
+				for (unsigned m = 0; m < d->nargs; m++) {
+					if (d->args[m].kind != ESC_ARG_STR)
+						continue;
+					/* the combos (mixed radix over the arguments but j) whose
+					 * digit m is a novel string's */
+					uint64_t place[ESC_MAX_ARGS], radix[ESC_MAX_ARGS], p = 1, rest = 1;
+					for (unsigned a = 0; a < d->nargs; a++) {
+						if (a == j)
+							continue;
+						radix[a] = nchoices(s, s->nops, &d->args[a], 1);
+						place[a] = p;
+						p *= radix[a];
+						if (a != m)
+							rest *= radix[a];
+					}
+					if (p > UINT32_MAX || !rest)
+						continue;
+					for (unsigned q = 0; q < ni; q++) {
+						unsigned cnt = rest <= ESC_FOCUS_GROUP ? (unsigned)rest
+										       : ESC_FOCUS_GROUP;
+						for (unsigned c = 0; c < cnt; c++) {
+							uint64_t x = rest <= ESC_FOCUS_GROUP
+									     ? c
+									     : esc_rng_next(r) % rest;
+							uint64_t combo = idx[q] * place[m];
+							for (unsigned a = 0; a < d->nargs; a++) {
+								if (a == j || a == m)
+									continue;
+								combo += (x % radix[a]) * place[a];
+								x /= radix[a];
+							}
+							mv_add(l, (mv){ MV_APPEND, (uint8_t)o,
+									(uint8_t)nv->args[h].i,
+									(uint8_t)j, (uint32_t)combo });
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 /* Every other value of every argument of op i. */
 static void add_args(const esc_scn *s, unsigned i, mvlist *l, esc_rng *r)
 {
@@ -321,8 +408,11 @@ static void add_args(const esc_scn *s, unsigned i, mvlist *l, esc_rng *r)
 static int plan(entry *e, esc_rng *r)
 {
 	const esc_scn *s = e->s;
-	mvlist a = { 0 }, b = { 0 };
+	mvlist a = { 0 }, b = { 0 }, z = { 0 };
 	int newest = -1;
+	if (e->first && s->nops && follow())
+		add_follow(s, &z, r);
+	interleave(z.p, z.n, r);
 	for (unsigned i = 0; i < s->nops; i++)
 		if (s->target->ops[s->ops[i].op].produces != ESC_NO_RES)
 			newest = (int)i;
@@ -344,10 +434,15 @@ static int plan(entry *e, esc_rng *r)
 	add_appends(s, NOSLOT, &b, r);
 	interleave(a.p, a.n, r);
 	interleave(b.p, b.n, r);
-	for (unsigned k = 0; k < b.n && a.n < ESC_FOCUS_MOVES && !a.oom; k++)
-		mv_add(&a, b.p[k]);
+	for (unsigned k = 0; k < a.n && z.n < ESC_FOCUS_MOVES && !z.oom; k++)
+		mv_add(&z, a.p[k]);
+	for (unsigned k = 0; k < b.n && z.n < ESC_FOCUS_MOVES && !z.oom; k++)
+		mv_add(&z, b.p[k]);
+	int oom = a.oom || b.oom || z.oom;
+	free(a.p);
 	free(b.p);
-	if (a.oom || b.oom) {
+	a = z;
+	if (oom) {
 		free(a.p);
 		return ESC_E_NOMEM;
 	}

@@ -22,7 +22,11 @@
  * outcomes (esc_ctx.outcome: what crossed a bridge, what a nested jail adds to its
  * parent, where an open landed) lets the fuzz glue tell the focus which runs did
  * something the layer never did before (esc_focus_observe): those are stacked apart and
- * served first, the newest first, and dropped last.
+ * served first, the newest first, and dropped last. When such a run's last op produces
+ * nothing (a symlink planted, a property set), what it did can only matter to ops that
+ * act where it acted: its neighbours start with every other op appended on one of its
+ * handles with one of its strings (the jail and the link's path), up to ESC_FOCUS_GROUP
+ * combinations of the rest each, shapes taking turns (ESCAPADE_FOCUS_FOLLOW=0: not).
  *
  * The engine glue says which inputs are new (libFuzzer: fuzz_driver.c infers it from its
  * mutation loop; AFL++: afl_custom_queue_new_entry) and how often a call takes the next
