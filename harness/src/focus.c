@@ -48,13 +48,17 @@ struct esc_focus {
 
 static int follow_on = -1;
 
-static int follow(void)
+/* Moves per shape in a first entry's follow-up (add_follow): 1, or
+ * ESCAPADE_FOCUS_FOLLOW (0: none; at most ESC_FOCUS_GROUP). */
+static unsigned follow(void)
 {
 	if (follow_on < 0) {
 		const char *e = getenv("ESCAPADE_FOCUS_FOLLOW");
-		follow_on = !(e && strcmp(e, "0") == 0);
+		follow_on = e ? atoi(e) : 1;
+		if (follow_on < 0 || follow_on > ESC_FOCUS_GROUP)
+			follow_on = ESC_FOCUS_GROUP;
 	}
-	return follow_on;
+	return (unsigned)follow_on;
 }
 
 #define ESC_FOCUS_FEATURES (1u << 16)
@@ -320,7 +324,8 @@ static void add_appends(const esc_scn *s, unsigned at, mvlist *l, esc_rng *r)
 /* A first entry whose last op produces nothing acted on what its handles and strings
  * name (a jail and a path, an object and a key): the ops that act on the same, each op
  * (but the last's own) appended consuming one of those handles with one of its string
- * arguments set to one of those strings, the other arguments free. */
+ * arguments set to one of those strings, the other arguments drawn at random (follow()
+ * combinations of each shape). */
 static void add_follow(const esc_scn *s, mvlist *l, esc_rng *r)
 {
 	const esc_target *t = s->target;
@@ -369,10 +374,10 @@ static void add_follow(const esc_scn *s, mvlist *l, esc_rng *r)
 					if (p > UINT32_MAX || !rest)
 						continue;
 					for (unsigned q = 0; q < ni; q++) {
-						unsigned cnt = rest <= ESC_FOCUS_GROUP ? (unsigned)rest
-										       : ESC_FOCUS_GROUP;
+						unsigned lim = follow();
+						unsigned cnt = rest <= lim ? (unsigned)rest : lim;
 						for (unsigned c = 0; c < cnt; c++) {
-							uint64_t x = rest <= ESC_FOCUS_GROUP
+							uint64_t x = rest <= lim
 									     ? c
 									     : esc_rng_next(r) % rest;
 							uint64_t combo = idx[q] * place[m];

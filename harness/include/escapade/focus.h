@@ -25,8 +25,9 @@
  * served first, the newest first, and dropped last. When such a run's last op produces
  * nothing (a symlink planted, a property set), what it did can only matter to ops that
  * act where it acted: its neighbours start with every other op appended on one of its
- * handles with one of its strings (the jail and the link's path), up to ESC_FOCUS_GROUP
- * combinations of the rest each, shapes taking turns (ESCAPADE_FOCUS_FOLLOW=0: not).
+ * handles with one of its strings (the jail and the link's path), the rest of its
+ * arguments drawn at random, each such shape once (ESCAPADE_FOCUS_FOLLOW=N: N times;
+ * 0: not at all).
  *
  * The engine glue says which inputs are new (libFuzzer: fuzz_driver.c infers it from its
  * mutation loop; AFL++: afl_custom_queue_new_entry) and how often a call takes the next
