@@ -321,11 +321,42 @@ static void add_appends(const esc_scn *s, unsigned at, mvlist *l, esc_rng *r)
 	}
 }
 
+/* Appends of op o consuming op at's result through handle argument j, with string
+ * argument m set to choice k (an index into the scenario's strings), the other arguments
+ * drawn at random: follow() of them (all, when there are no more). */
+static void add_pinned(const esc_scn *s, unsigned o, unsigned at, unsigned j, unsigned m,
+		       unsigned k, mvlist *l, esc_rng *r)
+{
+	const esc_op_desc *d = &s->target->ops[o];
+	uint64_t place[ESC_MAX_ARGS], radix[ESC_MAX_ARGS], p = 1, rest = 1;
+	for (unsigned a = 0; a < d->nargs; a++) { /* apply's mixed radix: every argument but j */
+		if (a == j)
+			continue;
+		radix[a] = nchoices(s, s->nops, &d->args[a], 1);
+		place[a] = p;
+		p *= radix[a];
+		if (a != m)
+			rest *= radix[a];
+	}
+	if (p > UINT32_MAX || !rest)
+		return;
+	unsigned n = rest <= follow() ? (unsigned)rest : follow();
+	for (unsigned c = 0; c < n; c++) {
+		uint64_t x = rest <= follow() ? c : esc_rng_next(r) % rest, combo = k * place[m];
+		for (unsigned a = 0; a < d->nargs; a++) {
+			if (a == j || a == m)
+				continue;
+			combo += (x % radix[a]) * place[a];
+			x /= radix[a];
+		}
+		mv_add(l, (mv){ MV_APPEND, (uint8_t)o, (uint8_t)at, (uint8_t)j, (uint32_t)combo });
+	}
+}
+
 /* A first entry whose last op produces nothing acted on what its handles and strings
  * name (a jail and a path, an object and a key): the ops that act on the same, each op
  * (but the last's own) appended consuming one of those handles with one of its string
- * arguments set to one of those strings, the other arguments drawn at random (follow()
- * combinations of each shape). */
+ * arguments set to one of those strings. */
 static void add_follow(const esc_scn *s, mvlist *l, esc_rng *r)
 {
 	const esc_target *t = s->target;
@@ -335,64 +366,28 @@ static void add_follow(const esc_scn *s, mvlist *l, esc_rng *r)
 	unsigned ns = scn_strings(s, strs), idx[ESC_MAX_ARGS], ni = 0;
 	if (dn->produces != ESC_NO_RES || s->nops >= ESC_MAX_OPS)
 		return;
-	for (unsigned j = 0; j < dn->nargs; j++)
-		if (dn->args[j].kind == ESC_ARG_STR && nv->args[j].s[0])
-			for (unsigned k = 0; k < ns; k++)
-				if (strcmp(strs[k], nv->args[j].s) == 0) {
-					unsigned q = 0;
-					while (q < ni && idx[q] != k)
-						q++;
-					if (q == ni)
-						idx[ni++] = k;
-					break;
-				}
-	for (unsigned h = 0; h < dn->nargs && ni; h++) {
+	for (unsigned j = 0; j < dn->nargs; j++) { /* its distinct strings, as choices */
+		unsigned k = 0, q = 0;
+		if (dn->args[j].kind != ESC_ARG_STR || !nv->args[j].s[0])
+			continue;
+		while (k < ns && strcmp(strs[k], nv->args[j].s) != 0)
+			k++;
+		while (q < ni && idx[q] != k)
+			q++;
+		if (k < ns && q == ni)
+			idx[ni++] = k;
+	}
+	for (unsigned h = 0; h < dn->nargs; h++) {
 		if (dn->args[h].kind != ESC_ARG_HANDLE)
 			continue;
 		for (unsigned o = 0; o < t->nops; o++) {
 			const esc_op_desc *d = &t->ops[o];
-			if (o == nv->op)
-				continue;
-			for (unsigned j = 0; j < d->nargs; j++) {
+			for (unsigned j = 0; j < d->nargs && o != nv->op; j++) {
 				if (d->args[j].kind != ESC_ARG_HANDLE || d->args[j].res != dn->args[h].res)
 					continue;
-				for (unsigned m = 0; m < d->nargs; m++) {
-					if (d->args[m].kind != ESC_ARG_STR)
-						continue;
-					/* the combos (mixed radix over the arguments but j) whose
-					 * digit m is a novel string's */
-					uint64_t place[ESC_MAX_ARGS], radix[ESC_MAX_ARGS], p = 1, rest = 1;
-					for (unsigned a = 0; a < d->nargs; a++) {
-						if (a == j)
-							continue;
-						radix[a] = nchoices(s, s->nops, &d->args[a], 1);
-						place[a] = p;
-						p *= radix[a];
-						if (a != m)
-							rest *= radix[a];
-					}
-					if (p > UINT32_MAX || !rest)
-						continue;
-					for (unsigned q = 0; q < ni; q++) {
-						unsigned lim = follow();
-						unsigned cnt = rest <= lim ? (unsigned)rest : lim;
-						for (unsigned c = 0; c < cnt; c++) {
-							uint64_t x = rest <= lim
-									     ? c
-									     : esc_rng_next(r) % rest;
-							uint64_t combo = idx[q] * place[m];
-							for (unsigned a = 0; a < d->nargs; a++) {
-								if (a == j || a == m)
-									continue;
-								combo += (x % radix[a]) * place[a];
-								x /= radix[a];
-							}
-							mv_add(l, (mv){ MV_APPEND, (uint8_t)o,
-									(uint8_t)nv->args[h].i,
-									(uint8_t)j, (uint32_t)combo });
-						}
-					}
-				}
+				for (unsigned m = 0; m < d->nargs; m++)
+					for (unsigned q = 0; q < ni && d->args[m].kind == ESC_ARG_STR; q++)
+						add_pinned(s, o, (unsigned)nv->args[h].i, j, m, idx[q], l, r);
 			}
 		}
 	}
