@@ -266,7 +266,15 @@ run_engine() {
 		art=$dir/artifacts
 		mkdir -p "$dir/corpus" "$art"
 		cmd=("$bin" -seed="$seed" -max_total_time="$max" -print_final_stats=1
-			-artifact_prefix="$art/" "$dir/corpus") ;;
+			-artifact_prefix="$art/")
+		# the target's own per-input limit (its .options), so that an input that hangs
+		# ends the trial as a timeout with the input kept, not a stall until the outer
+		# limit (libFuzzer's default is 1200 s)
+		local lim=''
+		[[ $t == - ]] || lim=$(awk -F' *= *' '/^\[/ { s = ($0 == "[libfuzzer]") }
+			s && $1 == "timeout" { print $2 }' "$root/targets/$t/fuzz_$t.options" 2>/dev/null)
+		[[ -z $lim ]] || cmd+=(-timeout="$lim")
+		cmd+=("$dir/corpus") ;;
 	afl-*)
 		# AFL needs a non-empty input directory: one byte decodes to a trivial scenario.
 		art=$dir/out/default/crashes
@@ -425,6 +433,8 @@ for t in "${targets[@]}"; do
 					found=0 what="miss (no escape in $budget s)"
 				else
 					found=error what="fuzzer failed without an escape verdict (exit $rc)"
+					! compgen -G "$art/timeout-*" >/dev/null ||
+						what="an input ran past the target's timeout (exit $rc)"
 					keep_failure "$t-$p-$e-trial$i"
 					failures=$((failures + 1))
 				fi
